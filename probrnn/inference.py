@@ -1,0 +1,102 @@
+"""Exact inference in a discrete HMM: the forward algorithm as pure, batched functions.
+
+Introduced in the chapter *Hidden Markov models and the forward algorithm*. Every RNN and particle
+filter in the book is judged against :func:`hmm_filter`.
+
+The functions trust their inputs; :class:`probrnn.HMM` validates them once at the boundary.
+Notation (hmmlearn's): ``startprob`` pi (m,), ``transmat`` A (m, m) with
+``A[i, j] = p(H_{t+1} = j | H_t = i)``, ``emissionprob`` B (m, K) with ``B[i, x] = p(X_t = x | H_t = i)``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class FilterResult(NamedTuple):
+    """Output of :func:`hmm_filter` for n sequences of length T over m states.
+
+    filtered:        (n, T, m)  p(H_t | x_{1:t})
+    log_normalizers: (n, T)     log p(x_t | x_{1:t-1}); ``-inf`` where x_t is impossible
+    """
+
+    filtered: np.ndarray
+    log_normalizers: np.ndarray
+
+    @property
+    def log_likelihood(self) -> np.ndarray:
+        """(n,) log p(x_{1:T}) = sum_t log p(x_t | x_{1:t-1})."""
+        return self.log_normalizers.sum(axis=-1)
+
+
+def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
+    """Scaled forward algorithm, batched over sequences.
+
+    Args:
+        startprob: (m,) initial distribution pi.
+        transmat: (m, m) row-stochastic A.
+        emissionprob: (m, K) row-stochastic B.
+        obs: (n, T) int64 symbols in [0, K).
+
+    Returns:
+        :class:`FilterResult` with ``filtered`` (n, T, m) and ``log_normalizers`` (n, T).
+
+    Each step normalises the belief, so nothing underflows however long T is; the log of each
+    normaliser is kept, and their sum is the log-likelihood. A sequence with an impossible
+    symbol gets ``log_normalizers = -inf`` from that step on and an all-zero belief (never NaN).
+    """
+    n, T = obs.shape
+    m = startprob.shape[0]
+    emis_t = np.ascontiguousarray(emissionprob.T)  # (K, m): row x is p(x | H = .)
+    filtered = np.empty((n, T, m))
+    log_c = np.empty((n, T))
+    alpha = np.empty((n, m))
+    lik = np.empty((n, m))
+    for t in range(T):
+        if t == 0:
+            np.multiply(startprob[None, :], emis_t[obs[:, 0]], out=alpha)  # (n, m)
+        else:
+            np.matmul(filtered[:, t - 1], transmat, out=alpha)  # (n, m) predictive p(H_t | x_<t)
+            np.take(emis_t, obs[:, t], axis=0, out=lik)  # (n, m)
+            alpha *= lik
+        c = alpha.sum(axis=1)  # (n,) p(x_t | x_<t)
+        zero = c <= 0.0
+        with np.errstate(divide="ignore"):
+            log_c[:, t] = np.log(c)
+        if zero.any():
+            c[zero] = 1.0
+        np.divide(alpha, c[:, None], out=filtered[:, t])
+    return FilterResult(filtered, log_c)
+
+
+def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
+    """p(X_{t+1} | x_{1:t}) from the filtered beliefs: (..., m) -> (..., K)."""
+    return (filtered @ transmat) @ emissionprob
+
+
+def brute_force_filter(startprob, transmat, emissionprob, obs_seq):
+    """Reference by enumeration of all m**T hidden paths of one sequence ``obs_seq`` (T,).
+
+    Returns (filtered (T, m), log_likelihood). Exponential cost: for tests with tiny m and T.
+    """
+    import itertools
+
+    m = startprob.shape[0]
+    T = len(obs_seq)
+    filtered = np.zeros((T, m))
+    prefix_lik = np.zeros(T)
+    for path in itertools.product(range(m), repeat=T):
+        p = startprob[path[0]] * emissionprob[path[0], obs_seq[0]]
+        for t in range(T):
+            if t > 0:
+                p *= transmat[path[t - 1], path[t]] * emissionprob[path[t], obs_seq[t]]
+            # p is the joint of (h_{1:t}, x_{1:t}); summing over the later states of the path
+            # counts each prefix m**(T-1-t) times, so divide that out.
+            w = p / m ** (T - 1 - t)
+            filtered[t, path[t]] += w
+            prefix_lik[t] += w
+    with np.errstate(divide="ignore", invalid="ignore"):
+        filtered = filtered / prefix_lik[:, None]
+        return filtered, float(np.log(prefix_lik[-1]))
