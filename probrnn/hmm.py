@@ -70,7 +70,7 @@ class HMM:
         try:
             conc = float(concentration)
         except (TypeError, ValueError):
-            raise ValueError(f"concentration must be a positive number (got {concentration!r})")
+            raise ValueError(f"concentration must be a positive number (got {concentration!r})") from None
         if not np.isfinite(conc) or conc <= 0:
             raise ValueError(f"concentration must be a positive finite number (got {concentration!r})")
         gen = as_rng(rng)

@@ -1,0 +1,351 @@
+"""Many small state-predicting RNNs trained at once, as one batched model.
+
+Chapter *RNNs as approximations of the forward algorithm*. A sweep (Figure 5: k x n x HMM draws,
+each with several random restarts) trains dozens of tiny networks; one at a time, a k = 1 RNN
+spends nearly all its time in Python and kernel-launch overhead. Here R independent networks
+are stacked along a leading "member" axis, every weight gets shape (R, ...), and one step of
+one optimiser updates them all with batched matrix products (``torch.bmm``).
+
+The members never interact: the loss is a sum of per-member losses, so each member's gradient
+is its own, and Adam acts element by element. Each member draws its initial weights and its
+minibatches from its own ``torch.Generator``, so what a member learns does not depend on which
+other members share the batch (up to floating-point rounding in the batched products).
+
+The cell equations are torch's (``nn.RNN``/``nn.GRU``/``nn.LSTM``, same gate order), so a
+member exports exactly to a :class:`probrnn.state_rnn.StateRNN` (:meth:`BatchedStateRNN.export`).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from .state_rnn import GATES, StateRNN
+
+
+@contextmanager
+def torch_threads(n: int | None):
+    """Run the block with ``n`` intra-op torch threads (None: leave as is), then restore.
+
+    Small recurrent steps are latency-bound: on a busy 2-core machine, two threads that wait
+    for each other at every tiny matrix product run 5-40x slower than one. Training uses one
+    thread per process by default; sweeps keep both cores busy with one process per core.
+    """
+    old = torch.get_num_threads()
+    if n is None or n == old:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def member_init(gen: torch.Generator, n_symbols: int, n_states: int, hidden_size: int,
+                gates: int, num_layers: int, dtype) -> list[torch.Tensor]:
+    """One member's initial weights, drawn from ``gen`` like torch's defaults.
+
+    Every weight and bias is uniform on (-1/sqrt(k), 1/sqrt(k)) (torch's RNN and Linear
+    defaults for fan-in k). Returned in the order: per layer (w_ih (Gk, in), w_hh (Gk, k),
+    b_ih (Gk,), b_hh (Gk,)), then head weight (m, k) and head bias (m,).
+    """
+    k, G = hidden_size, gates
+    bound = 1.0 / math.sqrt(k)
+    shapes = []
+    for layer in range(num_layers):
+        fan_in = n_symbols if layer == 0 else k
+        shapes += [(G * k, fan_in), (G * k, k), (G * k,), (G * k,)]
+    shapes += [(n_states, k), (n_states,)]
+    return [(torch.rand(s, generator=gen, dtype=torch.float64) * 2 - 1).mul_(bound).to(dtype)
+            for s in shapes]
+
+
+class BatchedStateRNN(nn.Module):
+    """R independent :class:`StateRNN` s (same K, k, cell, layers) as one module.
+
+    Member r predicts ``n_states[r]`` states; logits are padded to m_max = max(n_states) and the
+    padding is masked with -inf, so it gets probability zero and no gradient.
+
+    Args:
+        n_symbols: K.
+        n_states: sequence of R ints, each member's m.
+        hidden_size: k.
+        cell: "rnn", "gru" or "lstm".
+        num_layers: stacked layers.
+        generators: R torch.Generators (CPU); each member draws its initial weights from its own.
+    """
+
+    def __init__(self, n_symbols: int, n_states, hidden_size: int, cell: str, num_layers: int,
+                 generators, dtype=torch.float32):
+        super().__init__()
+        self.n_symbols, self.hidden_size, self.cell = n_symbols, hidden_size, cell
+        self.num_layers = num_layers
+        self.n_states = [int(m) for m in n_states]
+        R, m_max, G, k = len(self.n_states), max(self.n_states), GATES[cell], hidden_size
+        inits = [member_init(g, n_symbols, m, k, G, num_layers, dtype)
+                 for g, m in zip(generators, self.n_states, strict=True)]
+        n_rec = 4 * num_layers
+        self.rec = nn.ParameterList(
+            [nn.Parameter(torch.stack([init[i] for init in inits])) for i in range(n_rec)]
+        )
+        head_w = torch.zeros(R, m_max, k, dtype=dtype)
+        head_b = torch.zeros(R, m_max, dtype=dtype)
+        for r, init in enumerate(inits):
+            head_w[r, : self.n_states[r]] = init[n_rec]
+            head_b[r, : self.n_states[r]] = init[n_rec + 1]
+        self.head_w, self.head_b = nn.Parameter(head_w), nn.Parameter(head_b)
+        pad = torch.arange(m_max)[None, :] >= torch.tensor(self.n_states)[:, None]  # (R, m_max)
+        self.register_buffer("pad_mask", pad)
+
+    @property
+    def n_members(self) -> int:
+        return len(self.n_states)
+
+    def hidden(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (R, B, T) int64 -> last layer's hidden states (R, B, T, k)."""
+        R, B, T = obs.shape
+        k, G = self.hidden_size, GATES[self.cell]
+        dtype = self.head_w.dtype
+        x = nn.functional.one_hot(obs.reshape(R, B * T), self.n_symbols).to(dtype)  # (R, BT, K)
+        for layer in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
+            gi = torch.baddbmm(b_ih[:, None, :], x, w_ih.transpose(1, 2))  # (R, BT, Gk)
+            gi = gi.reshape(R, B, T, G * k)
+            w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
+            h = gi.new_zeros(R, B, k)
+            c = gi.new_zeros(R, B, k)
+            outs = []
+            for t in range(T):
+                gh = torch.baddbmm(b_hh[:, None, :], h, w_hh_t)  # (R, B, Gk)
+                h, c = _cell_step(self.cell, gi[:, :, t], gh, h, c, k)
+                outs.append(h)
+            x = torch.stack(outs, dim=2).reshape(R, B * T, k)  # (R, BT, k)
+        return x.reshape(R, B, T, k)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (R, B, T) int64 -> logits (R, B, T, m_max), padding states set to -inf."""
+        R, B, T = obs.shape
+        h = self.hidden(obs).reshape(R, B * T, self.hidden_size)
+        logits = torch.baddbmm(self.head_b[:, None, :], h, self.head_w.transpose(1, 2))
+        logits = logits.masked_fill(self.pad_mask[:, None, :], float("-inf"))
+        return logits.reshape(R, B, T, -1)
+
+    def export(self, r: int) -> StateRNN:
+        """Member r as a standalone :class:`StateRNN` (same numbers, on the CPU)."""
+        m = self.n_states[r]
+        net = StateRNN(self.n_symbols, m, self.hidden_size, self.cell, self.num_layers)
+        net = net.to(self.head_w.dtype)
+        rnn = net.core.rnn
+        with torch.no_grad():
+            for layer in range(self.num_layers):
+                w_ih, w_hh, b_ih, b_hh = (p[r].detach().cpu()
+                                          for p in self.rec[4 * layer: 4 * layer + 4])
+                getattr(rnn, f"weight_ih_l{layer}").copy_(w_ih)
+                getattr(rnn, f"weight_hh_l{layer}").copy_(w_hh)
+                getattr(rnn, f"bias_ih_l{layer}").copy_(b_ih)
+                getattr(rnn, f"bias_hh_l{layer}").copy_(b_hh)
+            net.head.weight.copy_(self.head_w[r, :m].detach().cpu())
+            net.head.bias.copy_(self.head_b[r, :m].detach().cpu())
+        return net.eval()
+
+
+def _cell_step(cell: str, gi, gh, h, c, k: int):
+    """One step of torch's cell equations, batched over members: gi, gh (R, B, Gk)."""
+    if cell == "rnn":
+        return torch.tanh(gi + gh), c
+    if cell == "gru":
+        i_r, i_z, i_n = gi.split(k, dim=-1)
+        h_r, h_z, h_n = gh.split(k, dim=-1)
+        r = torch.sigmoid(i_r + h_r)
+        z = torch.sigmoid(i_z + h_z)
+        n = torch.tanh(i_n + r * h_n)
+        return (1 - z) * n + z * h, c
+    i, f, g, o = (gi + gh).split(k, dim=-1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+# ---------------------------------------------------------------------- training
+
+
+@dataclass
+class MemberData:
+    """One member's training and selection data: int64 arrays (n, T) and its m."""
+
+    obs: np.ndarray
+    states: np.ndarray
+    val_obs: np.ndarray
+    val_states: np.ndarray
+    n_states: int
+
+
+@dataclass
+class BatchedFit:
+    """What :func:`train_batched` returns.
+
+    model:      the batched model holding each member's best weights (lowest selection loss)
+    steps:      (E,) the steps at which losses were evaluated
+    train_loss: (E, R) mean cross-entropy of the minibatches since the previous evaluation
+    val_loss:   (E, R) cross-entropy on each member's selection set (its held-out split)
+    best_val:   (R,) the lowest selection loss, whose weights ``model`` holds
+    best_step:  (R,) the step it was reached at
+    seconds:    wall-clock training time
+    """
+
+    model: BatchedStateRNN
+    steps: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    best_val: np.ndarray
+    best_step: np.ndarray
+    seconds: float
+    settings: dict = field(default_factory=dict)
+
+
+def _pad(arrays, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack (n_r, T) arrays into (R, n_max, T), with a (R, n_max) mask of real rows."""
+    n_max = max(1, max(a.shape[0] for a in arrays))
+    out = np.zeros((len(arrays), n_max, width), dtype=np.int64)
+    mask = np.zeros((len(arrays), n_max), dtype=bool)
+    for r, a in enumerate(arrays):
+        out[r, : a.shape[0]] = a
+        mask[r, : a.shape[0]] = True
+    return torch.from_numpy(out), torch.from_numpy(mask)
+
+
+def _cross_entropy(logits: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
+    """logits (R, B, T, m), states (R, B, T) -> per-step cross-entropy (R, B, T)."""
+    logp = torch.log_softmax(logits, dim=-1)
+    return -logp.gather(-1, states[..., None])[..., 0]
+
+
+def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor,
+                   mask: torch.Tensor, chunk: int = 512) -> torch.Tensor:
+    """(R,) mean cross-entropy of each member on its own rows of obs/states (R, n, T)."""
+    R, n, T = obs.shape
+    total = torch.zeros(R, dtype=torch.float64, device=obs.device)
+    with torch.no_grad():
+        for s in range(0, n, chunk):
+            ce = _cross_entropy(model(obs[:, s:s + chunk]), states[:, s:s + chunk])  # (R, b, T)
+            total += (ce.sum(-1) * mask[:, s:s + chunk]).sum(-1).double()
+    count = mask.sum(1).clamp(min=1).double() * T
+    return total / count
+
+
+def train_batched(model: BatchedStateRNN, data: list[MemberData], generators, *, steps: int,
+                  batch_size: int, lr: float, final_lr_ratio: float = 0.05,
+                  eval_every: int = 50, device=None, progress: bool = False,
+                  desc: str = "training", threads: int | None = 1) -> BatchedFit:
+    """Train every member of ``model`` on its own data; keep each member's best weights.
+
+    Args:
+        model: a :class:`BatchedStateRNN` with R members.
+        data: R :class:`MemberData`; member r samples minibatches from ``data[r].obs``.
+        generators: R torch.Generators (CPU) for each member's minibatch indices.
+        steps: gradient steps (each member sees ``batch_size`` sequences per step, drawn
+            uniformly with replacement from its own training rows).
+        lr: Adam's learning rate, decayed along a cosine to ``lr * final_lr_ratio``.
+        eval_every: evaluate every member's selection loss every this many steps; a member's
+            weights are kept whenever its selection loss improves (early stopping per member).
+
+    Members with an empty selection set are selected on their training rows instead.
+    ``threads``: torch intra-op threads during training (see :func:`torch_threads`).
+    """
+    with torch_threads(threads):
+        return _train(model, data, generators, steps, batch_size, lr, final_lr_ratio,
+                      eval_every, device, progress, desc)
+
+
+def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_every, device,
+           progress, desc) -> BatchedFit:
+    device = torch.device(device) if device is not None else model.head_w.device
+    model = model.to(device)
+    R, T = model.n_members, data[0].obs.shape[1]
+    obs, _ = _pad([d.obs for d in data], T)
+    states, _ = _pad([d.states for d in data], T)
+    sizes = torch.tensor([d.obs.shape[0] for d in data])
+    sel = [(d.obs, d.states) if d.val_obs.shape[0] == 0 else (d.val_obs, d.val_states)
+           for d in data]  # selection rows: held-out split, else the training rows
+    sel_obs, sel_mask = _pad([o for o, _ in sel], T)
+    sel_states, _ = _pad([s for _, s in sel], T)
+    obs, states = obs.to(device), states.to(device)
+    sel_obs, sel_states, sel_mask = sel_obs.to(device), sel_states.to(device), sel_mask.to(device)
+
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=lr)
+    best = [p.detach().clone() for p in params]
+    best_val = torch.full((R,), float("inf"), dtype=torch.float64, device=device)
+    best_step = np.zeros(R, dtype=np.int64)
+    hist_steps, hist_train, hist_val = [], [], []
+    running = torch.zeros(R, dtype=torch.float64, device=device)
+    n_run = 0
+    chunk = 64
+    idx_chunk = None
+    bar = _progress(steps, desc) if progress else None
+    start = time.perf_counter()
+
+    def evaluate(step):
+        nonlocal n_run
+        val = selection_loss(model, sel_obs, sel_states, sel_mask)
+        better = val < best_val
+        if better.any():
+            with torch.no_grad():
+                for b, p in zip(best, params, strict=True):
+                    b[better] = p.detach()[better]
+            best_val[better] = val[better]
+            best_step[better.cpu().numpy()] = step
+        hist_steps.append(step)
+        hist_train.append((running / max(n_run, 1)).cpu().numpy())
+        hist_val.append(val.cpu().numpy())
+        running.zero_()
+        n_run = 0
+
+    for step in range(steps):
+        if step % chunk == 0:
+            idx_chunk = torch.stack([
+                torch.floor(torch.rand((chunk, batch_size), generator=g, dtype=torch.float64)
+                            * int(sizes[r])).long()
+                for r, g in enumerate(generators)
+            ], dim=1).to(device)  # (chunk, R, B)
+        idx = idx_chunk[step % chunk][..., None].expand(R, batch_size, T)
+        x = torch.gather(obs, 1, idx)  # (R, B, T)
+        y = torch.gather(states, 1, idx)
+        cosine = 0.5 * (1 + math.cos(math.pi * step / max(steps - 1, 1)))
+        for group in opt.param_groups:
+            group["lr"] = lr * (final_lr_ratio + (1 - final_lr_ratio) * cosine)
+        loss_r = _cross_entropy(model(x), y).mean(dim=(1, 2))  # (R,)
+        opt.zero_grad(set_to_none=True)
+        loss_r.sum().backward()
+        opt.step()
+        running += loss_r.detach().double()
+        n_run += 1
+        if (step + 1) % eval_every == 0 or step + 1 == steps:
+            evaluate(step + 1)
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    with torch.no_grad():
+        for b, p in zip(best, params, strict=True):
+            p.copy_(b)
+    return BatchedFit(
+        model=model.eval(), steps=np.array(hist_steps), train_loss=np.array(hist_train),
+        val_loss=np.array(hist_val), best_val=best_val.cpu().numpy(), best_step=best_step,
+        seconds=time.perf_counter() - start,
+        settings=dict(steps=steps, batch_size=batch_size, lr=lr, final_lr_ratio=final_lr_ratio,
+                      eval_every=eval_every),
+    )
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, file=sys.stderr, leave=False, mininterval=0.5)

@@ -1,0 +1,470 @@
+"""An RNN as a generative model of symbol sequences (the paper's 2.1 and 3.1).
+
+Introduced in the chapter *RNNs as generative models and as graphical models*. A
+:class:`SequenceRNN` reads x_1..t and outputs the distribution of the next symbol,
+
+    h_0 = 0,   h_s = f_alpha(h_{s-1}, x_s)  (s = 1..t),   P(X_{t+1} = . | x_1..t) = g_beta(h_t),
+
+with f_alpha a tanh RNN, GRU or LSTM step (:class:`probrnn.nets.RecurrentCore`) and
+g_beta(h) = softmax(V h + c) over K symbols (for K = 2 this is the paper's sigmoid). Trained by
+:func:`fit_sequence_rnn`, the paper's maximum conditional likelihood estimator
+
+    argmax_{alpha, beta} sum_i sum_{t=1}^{T-1} log P(x^(i)_{t+1} | x^(i)_1..t; alpha, beta).
+
+Remark 1 of the paper: this models P(X_2..T | X_1) only, never P(X_1). A full joint needs a
+separate model of the first symbol; :class:`EmpiricalFirstSymbol` is the natural one (the
+first-symbol frequencies of the training data), and :meth:`SequenceRNN.log_likelihood` says which
+of the two quantities it returns through its ``first_model`` argument.
+
+Conventions (those of :meth:`probrnn.HMM.predict_next`): ``predict_next(obs)`` maps (n, T)
+symbols to (n, T, K) where entry t (0-based) is P(X_{t+2} | x_1..t+1) in the paper's 1-based
+time, i.e. the prediction made after reading ``obs[:, :t+1]``. Evaluation (``predict_next``,
+``log_likelihood``, ``sample``) runs in float64 on a copy of the weights, so the probabilities
+are the exact function of the (float32) weights to ~1e-12; training runs in float32.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._validate import as_rng, check_int, check_obs
+from .nets import RecurrentCore, check_cell, default_device, torch_generator
+
+_CHUNK = 4096  # sequences per forward pass at evaluation time
+
+
+# ---------------------------------------------------------------------------------- validation
+def check_sequences(obs, n_symbols: int, name: str = "obs") -> tuple[np.ndarray, bool]:
+    """:func:`probrnn._validate.check_obs`, plus a hint when ``obs`` looks like padded sequences.
+
+    Sequences of different lengths padded into a rectangle (with NaN or negative values at the
+    end of short rows) are rejected with a message that says so.
+    """
+    try:
+        return check_obs(obs, n_symbols, name)
+    except ValueError as err:
+        hint = _padding_hint(obs)
+        if hint:
+            raise ValueError(f"{err}. {hint}") from None
+        raise
+
+
+def _padding_hint(obs) -> str:
+    try:
+        arr = np.asarray(obs, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    if arr.ndim != 2 or arr.size == 0:
+        return ""
+    pad = np.isnan(arr) | (arr < 0)
+    if not pad.any():
+        return ""
+    # Padding is a suffix of each row: once a row is padded it stays padded.
+    if np.any(np.diff(pad.astype(np.int8), axis=1) < 0):
+        return ""
+    rows = np.flatnonzero(pad.any(axis=1))
+    lengths = (~pad).sum(axis=1)
+    return (
+        f"It looks like sequences of different lengths padded into a rectangle (row {rows[0]} "
+        f"has {lengths[rows[0]]} symbols, then padding); the model needs sequences of one length "
+        "T: group them by length and call once per group, or truncate them"
+    )
+
+
+# ---------------------------------------------------------------------------------- P(X_1)
+class EmpiricalFirstSymbol:
+    """A model of the first symbol X_1, which the RNN leaves out (the paper's Remark 1).
+
+    ``probs`` (K,) is P(X_1 = x). Build it from data with :meth:`fit` (the first-symbol
+    frequencies, optionally smoothed by ``pseudocount``) or use :meth:`uniform`.
+    """
+
+    def __init__(self, probs):
+        p = np.array(probs, dtype=np.float64)
+        if p.ndim != 1 or p.size == 0:
+            raise ValueError(f"probs must be a non-empty (K,) vector (got shape {p.shape})")
+        if not np.all(np.isfinite(p)) or np.any(p < 0) or abs(p.sum() - 1.0) > 1e-6:
+            raise ValueError(f"probs must be non-negative and sum to 1 (got {p.tolist()})")
+        p.flags.writeable = False
+        self.probs = p
+
+    @classmethod
+    def fit(cls, obs, n_symbols: int, pseudocount: float = 0.0) -> EmpiricalFirstSymbol:
+        """Frequencies of ``obs[:, 0]`` plus ``pseudocount`` per symbol, normalised."""
+        K = check_int(n_symbols, "n_symbols", minimum=1)
+        arr, _ = check_sequences(obs, K)
+        if not np.isfinite(pseudocount) or pseudocount < 0:
+            raise ValueError(f"pseudocount must be a finite number >= 0 (got {pseudocount!r})")
+        counts = np.bincount(arr[:, 0], minlength=K) + float(pseudocount)
+        return cls(counts / counts.sum())
+
+    @classmethod
+    def uniform(cls, n_symbols: int) -> EmpiricalFirstSymbol:
+        """P(X_1 = x) = 1 / K."""
+        K = check_int(n_symbols, "n_symbols", minimum=1)
+        return cls(np.full(K, 1.0 / K))
+
+    @property
+    def n_symbols(self) -> int:
+        return self.probs.shape[0]
+
+    def log_prob(self, x) -> np.ndarray:
+        """log P(X_1 = x) for symbols x (any shape); -inf for a symbol never seen."""
+        x = np.asarray(x)
+        with np.errstate(divide="ignore"):
+            return np.log(self.probs)[x]
+
+    def sample(self, n: int, rng=None) -> np.ndarray:
+        """(n,) int64 draws of X_1."""
+        n = check_int(n, "n", minimum=0)
+        u = as_rng(rng).random(n)
+        idx = np.searchsorted(np.cumsum(self.probs), u, side="right")
+        return np.minimum(idx, self.n_symbols - 1).astype(np.int64)
+
+    def __repr__(self) -> str:
+        return f"EmpiricalFirstSymbol(probs={np.round(self.probs, 4).tolist()})"
+
+
+# ---------------------------------------------------------------------------------- the model
+class SequenceRNN(nn.Module):
+    """P(X_{t+1} | x_1..t) = g_beta(h_t), h_t = f_alpha(h_{t-1}, x_t), h_0 = 0 (paper's 3.1).
+
+    Args:
+        n_symbols: K, the number of symbols (2 in the paper's 3.1).
+        hidden_size: k, units per layer (>= 1).
+        cell: "rnn" (the paper's tanh RNN), "gru" or "lstm".
+        num_layers: stacked layers (the paper's "deep extensions"; default 1).
+        seed: int, ``torch.Generator`` or None (fresh entropy) for the initial weights, each
+            drawn from U(-1/sqrt(k), 1/sqrt(k)) (torch's default scale). Global RNG state is
+            neither used nor changed.
+
+    Usable untrained. ``first_model`` (an :class:`EmpiricalFirstSymbol`, uniform until
+    :func:`fit_sequence_rnn` sets it from the data) is where :meth:`sample` draws X_1 from.
+
+    The recurrent state used as H_t by :class:`probrnn.graphical.RNNGraphicalModel` is the
+    whole state of the cell, flattened to (B, S): S = num_layers * k for rnn/gru and
+    2 * num_layers * k for lstm (h then c). :meth:`initial_state`, :meth:`step` (f_alpha) and
+    :meth:`emit` (g_beta) expose it.
+    """
+
+    def __init__(self, n_symbols: int, hidden_size: int, cell: str = "rnn", num_layers: int = 1,
+                 seed=None):
+        super().__init__()
+        K = check_int(n_symbols, "n_symbols", minimum=1)
+        k = check_int(hidden_size, "hidden_size", minimum=1)
+        layers = check_int(num_layers, "num_layers", minimum=1)
+        cell = check_cell(cell)
+        gen = _as_torch_generator(seed)
+        with torch.random.fork_rng(devices=[]):  # torch's own init draws from the global RNG
+            self.core = RecurrentCore(K, k, cell, layers)
+            self.head = nn.Linear(k, K)
+        bound = 1.0 / np.sqrt(k)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.copy_(torch.rand(p.shape, generator=gen, dtype=p.dtype) * (2 * bound) - bound)
+        self.first_model = EmpiricalFirstSymbol.uniform(K)
+
+    # -------------------------------------------------------------- sizes
+    @property
+    def n_symbols(self) -> int:
+        return self.core.n_symbols
+
+    @property
+    def hidden_size(self) -> int:
+        return self.core.hidden_size
+
+    @property
+    def cell(self) -> str:
+        return self.core.cell
+
+    @property
+    def num_layers(self) -> int:
+        return self.core.num_layers
+
+    @property
+    def state_size(self) -> int:
+        """S, the size of the flattened recurrent state H_t."""
+        per = self.num_layers * self.hidden_size
+        return 2 * per if self.cell == "lstm" else per
+
+    @property
+    def device(self) -> torch.device:
+        return self.head.weight.device
+
+    def extra_repr(self) -> str:
+        return (f"n_symbols={self.n_symbols}, hidden_size={self.hidden_size}, cell={self.cell!r}, "
+                f"num_layers={self.num_layers}")
+
+    # -------------------------------------------------------------- torch-level pieces
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (B, T) int64 -> logits (B, T, K); softmax of entry t is P(X_{t+2} | x_1..t+1)."""
+        hidden, _ = self.core(obs)  # (B, T, k), top layer
+        return self.head(hidden)  # (B, T, K)
+
+    def initial_state(self, batch: int) -> torch.Tensor:
+        """h_0 = 0, flattened: (B, S)."""
+        p = self.head.weight
+        return torch.zeros(batch, self.state_size, dtype=p.dtype, device=p.device)
+
+    def step(self, state: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """f_alpha: state (B, S), symbols x (B,) int64 -> next state (B, S)."""
+        onehot = nn.functional.one_hot(x, self.n_symbols).to(state.dtype)[:, None, :]  # (B, 1, K)
+        _, hx = self.core.rnn(onehot, self._unflatten(state))
+        return self._flatten(hx)
+
+    def emit(self, state: torch.Tensor) -> torch.Tensor:
+        """g_beta: state (B, S) -> P(next symbol) (B, K), from the top layer's h."""
+        L, k = self.num_layers, self.hidden_size
+        top = state[:, (L - 1) * k: L * k]  # (B, k)
+        return torch.softmax(self.head(top), dim=-1)
+
+    def _unflatten(self, state: torch.Tensor):
+        B, L, k = state.shape[0], self.num_layers, self.hidden_size
+        if self.cell == "lstm":
+            h = state[:, : L * k].reshape(B, L, k).transpose(0, 1).contiguous()
+            c = state[:, L * k:].reshape(B, L, k).transpose(0, 1).contiguous()
+            return (h, c)
+        return state.reshape(B, L, k).transpose(0, 1).contiguous()  # (L, B, k)
+
+    def _flatten(self, hx) -> torch.Tensor:
+        if self.cell == "lstm":
+            h, c = hx
+            B = h.shape[1]
+            return torch.cat([h.transpose(0, 1).reshape(B, -1), c.transpose(0, 1).reshape(B, -1)],
+                             dim=1)
+        return hx.transpose(0, 1).reshape(hx.shape[1], -1)
+
+    def float64_copy(self) -> SequenceRNN:
+        """A float64 copy on the same device (the evaluation copy; see the module docstring)."""
+        return copy.deepcopy(self).to(torch.float64).eval()
+
+    # -------------------------------------------------------------- numpy-level API
+    def predict_next(self, obs) -> np.ndarray:
+        """P(X_{t+1} | x_1..t) for every prefix: (n, T) -> (n, T, K); (T,) -> (T, K).
+
+        Entry t (0-based) is the prediction after reading ``obs[..., :t+1]``, i.e. g_beta(h_{t+1})
+        in the paper's 1-based notation (the convention of :meth:`probrnn.HMM.predict_next`).
+        """
+        arr, single = check_sequences(obs, self.n_symbols)
+        net = self.float64_copy()
+        out = np.empty(arr.shape + (self.n_symbols,))
+        with torch.no_grad():
+            for lo in range(0, arr.shape[0], _CHUNK):
+                x = torch.as_tensor(arr[lo: lo + _CHUNK], device=net.device)
+                out[lo: lo + _CHUNK] = torch.softmax(net(x), dim=-1).cpu().numpy()
+        return out[0] if single else out
+
+    def log_likelihood(self, obs, first_model=None) -> np.ndarray:
+        """Log-probability of each sequence: (n, T) -> (n,); (T,) -> float.
+
+        ``first_model=None`` (the default): X_1 is **not** modelled and the result is
+        log P(x_2..T | x_1) = sum_{t=1}^{T-1} log g_beta(h_t)[x_{t+1}] (the RNN's own quantity,
+        Remark 1). ``first_model`` an :class:`EmpiricalFirstSymbol` or a (K,) probability
+        vector: X_1 is modelled by it and the result is the joint log P(x_1..T) =
+        log P(x_1) + log P(x_2..T | x_1).
+        """
+        arr, single = check_sequences(obs, self.n_symbols)
+        probs = self.predict_next(arr)  # (n, T, K)
+        n, T = arr.shape
+        with np.errstate(divide="ignore"):
+            picked = np.log(np.take_along_axis(probs[:, :-1], arr[:, 1:, None], axis=2)[..., 0])
+        ll = picked.sum(axis=1)  # (n,)
+        if first_model is not None:
+            if not isinstance(first_model, EmpiricalFirstSymbol):
+                first_model = EmpiricalFirstSymbol(first_model)
+            if first_model.n_symbols != self.n_symbols:
+                raise ValueError(f"first_model has {first_model.n_symbols} symbols, the RNN "
+                                 f"{self.n_symbols}")
+            ll = ll + first_model.log_prob(arr[:, 0])
+        return float(ll[0]) if single else ll
+
+    def sample(self, n: int, T: int, rng=None, first=None) -> np.ndarray:
+        """n sequences of length T: (n, T) int64.
+
+        X_1 comes from ``first``: None -> ``self.first_model``; an int -> that symbol for every
+        sequence; an (n,) array -> those symbols; an :class:`EmpiricalFirstSymbol` -> drawn
+        from it. Then X_{t+1} ~ g_beta(h_t) by the inverse CDF of one uniform per step.
+        """
+        n = check_int(n, "n (number of sequences)", minimum=0)
+        T = check_int(T, "T (sequence length)", minimum=1)
+        gen = as_rng(rng)
+        x1 = resolve_first(first, n, self.n_symbols, self.first_model, gen)
+        net = self.float64_copy()
+        obs = np.empty((n, T), dtype=np.int64)
+        obs[:, 0] = x1
+        u = gen.random((n, max(T - 1, 0)))
+        with torch.no_grad():
+            state = net.initial_state(n)
+            for t in range(T - 1):
+                state = net.step(state, torch.as_tensor(obs[:, t], device=net.device))
+                cum = torch.cumsum(net.emit(state), dim=-1).cpu().numpy()  # (n, K)
+                obs[:, t + 1] = inverse_cdf(cum, u[:, t])
+        return obs
+
+
+def inverse_cdf(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of the first entry of each row of ``cum`` (B, K) above ``u`` (B,)."""
+    idx = (u[:, None] >= cum).sum(axis=1)
+    return np.minimum(idx, cum.shape[1] - 1)
+
+
+def resolve_first(first, n: int, K: int, default: EmpiricalFirstSymbol,
+                  gen: np.random.Generator) -> np.ndarray:
+    """X_1 for n sequences from ``first`` (see :meth:`SequenceRNN.sample`): (n,) int64."""
+    if first is None:
+        first = default
+    if isinstance(first, EmpiricalFirstSymbol):
+        if first.n_symbols != K:
+            raise ValueError(f"first-symbol model has {first.n_symbols} symbols, the RNN {K}")
+        return first.sample(n, gen)
+    x1 = np.asarray(first)
+    if x1.ndim == 0:
+        x1 = np.full(n, x1)
+    if x1.shape != (n,):
+        raise ValueError(f"first must be a symbol, an (n,) = ({n},) array of symbols or an "
+                         f"EmpiricalFirstSymbol (got shape {x1.shape})")
+    arr, _ = check_sequences(x1, K, name="first")
+    return arr[0]
+
+
+def _as_torch_generator(seed) -> torch.Generator:
+    if isinstance(seed, torch.Generator):
+        return seed
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**62))
+    return torch_generator(seed)
+
+
+# ---------------------------------------------------------------------------------- training
+def fit_sequence_rnn(obs, *, n_symbols: int, hidden_size: int, cell: str = "rnn", seed: int = 0,
+                     num_layers: int = 1, max_epochs: int = 200, batch_size: int = 64,
+                     lr: float = 1e-2, val_fraction: float = 0.1, patience: int = 8,
+                     max_seconds: float | None = None, device=None,
+                     first_pseudocount: float = 0.0, num_threads: int | None = 1) -> SequenceRNN:
+    """Fit a :class:`SequenceRNN` by maximum conditional likelihood (the paper's 3.1).
+
+    Args:
+        obs: (n, T) training symbols, T >= 2 (one length for all sequences).
+        n_symbols, hidden_size, cell, num_layers: as for :class:`SequenceRNN`.
+        seed: int; the initial weights, the validation split and the mini-batch order all
+            derive from it, so the same seed gives the same model (on the same device and
+            thread count).
+        max_epochs, batch_size, lr: Adam on the mean negative log-likelihood per predicted
+            symbol, sum_t -log g_beta(h_t)[x_{t+1}] / (n (T - 1)); the learning rate is halved
+            when the validation loss stalls for ``patience // 2`` epochs.
+        val_fraction: share of sequences held out (at least 1 when n >= 2) for early stopping;
+            training stops after ``patience`` epochs without improvement and the best
+            validation weights are returned. 0 disables it (all epochs, last weights).
+        max_seconds: optional wall-clock budget for the loop.
+        device: torch device (default :func:`probrnn.nets.default_device`).
+        first_pseudocount: smoothing of the returned model's ``first_model``, the empirical
+            distribution of ``obs[:, 0]`` (Remark 1; the RNN never sees it as a target).
+        num_threads: torch CPU threads while training (restored afterwards). Small RNNs train
+            fastest on one thread, and a fixed count keeps results reproducible across
+            machines; None leaves torch's setting alone.
+
+    Returns:
+        The trained model (float32, in eval mode) with ``history`` (a dict of per-epoch
+        ``train_loss`` and ``val_loss`` lists, ``epochs``, ``seconds``) and ``first_model``.
+    """
+    K = check_int(n_symbols, "n_symbols", minimum=1)
+    arr, _ = check_sequences(obs, K)
+    if arr.shape[1] < 2:
+        raise ValueError(f"obs needs sequences of length T >= 2 to have a next symbol to predict "
+                         f"(got T = {arr.shape[1]})")
+    seed = check_int(seed, "seed", minimum=0)
+    max_epochs = check_int(max_epochs, "max_epochs", minimum=1)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    patience = check_int(patience, "patience", minimum=1)
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"val_fraction must be in [0, 1) (got {val_fraction!r})")
+    if not lr > 0:
+        raise ValueError(f"lr must be positive (got {lr!r})")
+    device = torch.device(device) if device is not None else default_device()
+
+    with _torch_threads(num_threads):
+        return _fit(arr, K, hidden_size, cell, seed, num_layers, max_epochs, batch_size, lr,
+                    val_fraction, patience, max_seconds, device, first_pseudocount)
+
+
+@contextlib.contextmanager
+def _torch_threads(num_threads):
+    """Run with ``num_threads`` torch CPU threads, restoring the previous count afterwards."""
+    if num_threads is None:
+        yield
+        return
+    num_threads = check_int(num_threads, "num_threads", minimum=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _fit(arr, K, hidden_size, cell, seed, num_layers, max_epochs, batch_size, lr, val_fraction,
+         patience, max_seconds, device, first_pseudocount) -> SequenceRNN:
+    gen = torch_generator(seed)
+    model = SequenceRNN(K, hidden_size, cell, num_layers, seed=gen).to(device)
+    model.first_model = EmpiricalFirstSymbol.fit(arr, K, first_pseudocount)
+
+    n = arr.shape[0]
+    perm = torch.randperm(n, generator=gen).numpy()
+    n_val = int(round(val_fraction * n)) if val_fraction > 0 else 0
+    if val_fraction > 0 and n >= 2:
+        n_val = min(max(n_val, 1), n - 1)
+    data = torch.as_tensor(arr, device=device)
+    train, val = data[perm[n_val:]], data[perm[:n_val]]
+
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5,
+                                                       patience=max(patience // 2, 1))
+    history = {"train_loss": [], "val_loss": []}
+    best, best_state, stale = np.inf, None, 0
+    start = time.perf_counter()
+    model.train()
+    for _ in range(max_epochs):
+        order = torch.randperm(train.shape[0], generator=gen).to(device)
+        total = 0.0
+        for lo in range(0, train.shape[0], batch_size):
+            batch = train[order[lo: lo + batch_size]]  # (B, T)
+            loss = _nll(model, batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += loss.item() * batch.shape[0]
+        history["train_loss"].append(total / train.shape[0])
+        if n_val:
+            with torch.no_grad():
+                v = _nll(model, val).item()
+            history["val_loss"].append(v)
+            sched.step(v)
+            if v < best - 1e-6:
+                best, stale = v, 0
+                best_state = {k: t.detach().clone() for k, t in model.state_dict().items()}
+            else:
+                stale += 1
+                if stale >= patience:
+                    break
+        if max_seconds is not None and time.perf_counter() - start > max_seconds:
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    history["epochs"] = len(history["train_loss"])
+    history["seconds"] = time.perf_counter() - start
+    model.history = history
+    return model
+
+
+def _nll(model: SequenceRNN, batch: torch.Tensor) -> torch.Tensor:
+    """Mean -log P(x_{t+1} | x_1..t) over the batch's predicted symbols (t = 1..T-1)."""
+    logits = model(batch[:, :-1])  # (B, T-1, K)
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                       batch[:, 1:].reshape(-1))
