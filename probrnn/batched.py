@@ -104,6 +104,7 @@ class BatchedStateRNN(nn.Module):
         self.head_w, self.head_b = nn.Parameter(head_w), nn.Parameter(head_b)
         pad = torch.arange(m_max)[None, :] >= torch.tensor(self.n_states)[:, None]  # (R, m_max)
         self.register_buffer("pad_mask", pad)
+        self.padded = bool(pad.any())
 
     @property
     def n_members(self) -> int:
@@ -135,7 +136,8 @@ class BatchedStateRNN(nn.Module):
         R, B, T = obs.shape
         h = self.hidden(obs).reshape(R, B * T, self.hidden_size)
         logits = torch.baddbmm(self.head_b[:, None, :], h, self.head_w.transpose(1, 2))
-        logits = logits.masked_fill(self.pad_mask[:, None, :], float("-inf"))
+        if self.padded:
+            logits = logits.masked_fill(self.pad_mask[:, None, :], float("-inf"))
         return logits.reshape(R, B, T, -1)
 
     def export(self, r: int) -> StateRNN:

@@ -40,19 +40,19 @@ __all__ = [
 def default_settings(hidden_size: int) -> dict:
     """Training settings used when the caller leaves them out, as a function of k.
 
-    * ``lr = 0.05 / sqrt(k)``: Adam's step, smaller for wider layers (whose pre-activations
+    * ``lr = 0.1 / sqrt(k)``: Adam's step, smaller for wider layers (whose pre-activations
       sum more terms), decayed along a cosine to 5% of it;
     * ``restarts``: 4 for k <= 4, 2 for k <= 32, else 1. A tiny RNN can stall in a poor
       optimum from an unlucky start; its restarts cost almost nothing when trained together;
-    * ``steps = 600`` of ``batch_size = 256`` sequences (128 for k > 256, whose steps are
-      costly and which converge in fewer samples);
+    * ``steps``: 600 for k <= 32, 300 above (wider networks converge in fewer steps, and
+      each of their steps costs more), of ``batch_size = 256`` sequences (128 for k > 256);
     * ``eval_every = 25``: how often the held-out loss is checked to keep the best weights.
     """
     k = hidden_size
     return dict(
-        lr=0.05 / math.sqrt(k),
+        lr=0.1 / math.sqrt(k),
         restarts=4 if k <= 4 else (2 if k <= 32 else 1),
-        steps=600,
+        steps=600 if k <= 32 else 300,
         batch_size=256 if k <= 256 else 128,
         eval_every=25,
     )

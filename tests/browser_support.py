@@ -130,9 +130,11 @@ def locate_book(root: Path = ROOT) -> BookLocation:
     proc = build_book(root)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        tail = "\n".join(proc.stdout.splitlines()[-60:])
+        lines = proc.stdout.splitlines()
+        flagged = [ln for ln in lines if re.search(r"WARNING|ERROR|Error|Traceback", ln)][:40]
         raise RuntimeError(f"`jupyter-book {' '.join(BUILD_COMMAND)}` failed "
-                           f"(exit {proc.returncode}) after {seconds:.0f} s:\n{tail}")
+                           f"(exit {proc.returncode}) after {seconds:.0f} s:\n"
+                           + "\n".join(flagged + ["..."] + lines[-15:]))
     return BookLocation(html, "built", seconds)
 
 
@@ -254,7 +256,8 @@ _COLLECT_JS = r"""
   // Text a reader would see that betrays an unprocessed role/directive or a missing number.
   const main = document.querySelector('main') || document.body;
   const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
-  const literal = /\?\?|\{(prf:[a-z]+|ref|eq|cite(:[a-z]+)?|numref|doc|term|download|exercise|solution)\}`|^\s*:label:|```\{/;
+  const roles = 'prf:[a-z]+|ref|eq|cite(:[a-z]+)?|numref|doc|term|download|exercise|solution';
+  const literal = new RegExp('\\?\\?|\\{(' + roles + ')\\}`|^\\s*:label:|```\\{');
   out.literal = [];
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
@@ -297,7 +300,8 @@ _COLLECT_JS = r"""
     || e.closest('label') || (e.tagName === 'BUTTON' && e.textContent.trim())
     || (e.tagName === 'INPUT' && /^(submit|button|reset)$/i.test(e.type) && e.value)
     || (e.tagName === 'INPUT' && e.getAttribute('placeholder'));
-  out.unnamed_controls = Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+  const controls = 'input:not([type=hidden]), select, textarea, button';
+  out.unnamed_controls = Array.from(document.querySelectorAll(controls))
     .filter(e => !hidden(e) && !named(e)).map(e => e.outerHTML.slice(0, 120));
   // Resources the page loaded (with the requests seen by the driver, this gives the weight).
   out.resources = performance.getEntriesByType('resource').map(r => r.name);

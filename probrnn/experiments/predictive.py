@@ -1,0 +1,283 @@
+"""Beyond the paper: predicting the next symbol, classical versus RNN (chapter *RNNs as
+generative models and as graphical models*).
+
+The paper ends (its 4.1.1) by proposing to compare P(X_{t+1} | x_1..t) between the classical and
+the RNN approaches. We do it on data from random *sticky* HMMs (:func:`sticky_hmm`) with m in
+{2, 4, 8, 16, 32} hidden states and K = 3 symbols, for three predictors of the next symbol:
+
+* ``optimum``: the true HMM's forward algorithm, :meth:`probrnn.HMM.predict_next`;
+* ``rnn``: a :class:`probrnn.sequence_rnn.SequenceRNN` fitted to the observations only by
+  maximum conditional likelihood (:func:`probrnn.sequence_rnn.fit_sequence_rnn`);
+* ``baum_welch``: an hmmlearn ``CategoricalHMM`` with the true m, fitted by Baum-Welch (EM, one
+  random initialisation, hmmlearn's defaults otherwise) on the same observations, evaluated
+  through :meth:`probrnn.HMM.from_hmmlearn`.
+
+The score is the **excess cross-entropy** in nats per predicted symbol on a held-out test set,
+
+    excess = mean_{i, t} [ -log q(x_{t+1} | x_1..t) ] - mean_{i, t} [ -log p(x_{t+1} | x_1..t) ],
+
+over t = 1..T-1 (X_1 is left out: Remark 1), with p the true HMM; on average it is the KL
+divergence of the true predictive from q, so it is >= 0 up to test-set noise. Each (m, replicate)
+draws its own HMM, a pool of training sequences (the first n of which train at size n: the sizes
+are nested) and a test set; every child seed is recorded in the table.
+
+Why sticky HMMs rather than the paper's Dirichlet(1) ones: those mix so fast that the true
+marginals P(X_{t+1}), which ignore x_1..t, come within a few thousandths of a nat of the optimum
+(column ``ce_memoryless``), leaving nothing for any predictor to learn. With a 0.9 chance of
+staying put, the past is worth 0.06-0.18 nats per symbol at every m.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._validate import as_rng, check_int
+from ..hmm import HMM
+from ..sequence_rnn import fit_sequence_rnn
+
+N_SYMBOLS = 3
+BW_FLOOR = 1e-6  # mixed into the Baum-Welch fit's rows so no test sequence has probability 0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The grid and budgets of one scale of the experiment."""
+
+    ms: tuple[int, ...]
+    ns: tuple[int, ...]
+    replicates: int
+    T: int
+    n_test: int
+    hidden_size: int
+    max_epochs: int
+    bw_iter: int
+    bw_tol: float
+    stay: float = 0.9
+    emission_concentration: float = 0.5
+
+
+SCALES = {
+    "quick": Scale(ms=(2, 4), ns=(100, 400), replicates=1, T=20, n_test=500, hidden_size=16,
+                   max_epochs=30, bw_iter=20, bw_tol=1e-2),
+    "paper": Scale(ms=(2, 4, 8, 16, 32), ns=(30, 100, 300, 1000, 3000), replicates=3, T=20,
+                   n_test=2000, hidden_size=32, max_epochs=200, bw_iter=100, bw_tol=1e-2),
+}
+
+PREDICTORS = ("rnn", "baum_welch")
+
+
+def _scale(scale) -> Scale:
+    if isinstance(scale, Scale):
+        return scale
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: choose one of {sorted(SCALES)}")
+    return SCALES[scale]
+
+
+# ---------------------------------------------------------------------------------- the HMMs
+def sticky_hmm(m: int, n_symbols: int, rng=None, stay: float = 0.9,
+               emission_concentration: float = 0.5) -> HMM:
+    """A random HMM with memory: A = stay * I + (1 - stay) * D.
+
+    pi and every row of D ~ Dirichlet(1) over the m states, every row of B ~
+    Dirichlet(emission_concentration) over the K symbols, drawn in that order from ``rng``.
+    """
+    m = check_int(m, "m", minimum=1)
+    K = check_int(n_symbols, "n_symbols", minimum=1)
+    if not 0 <= stay <= 1:
+        raise ValueError(f"stay must be in [0, 1] (got {stay!r})")
+    if not emission_concentration > 0:
+        raise ValueError(f"emission_concentration must be > 0 (got {emission_concentration!r})")
+    gen = as_rng(rng)
+    pi = gen.dirichlet(np.ones(m))
+    D = gen.dirichlet(np.ones(m), size=m)
+    B = gen.dirichlet(np.full(K, float(emission_concentration)), size=m)
+    return HMM(pi, stay * np.eye(m) + (1 - stay) * D, B)
+
+
+# ---------------------------------------------------------------------------------- scores
+def conditional_cross_entropy(probs: np.ndarray, obs: np.ndarray) -> float:
+    """Mean -log q(x_{t+1} | x_1..t) over sequences and t = 1..T-1, nats per symbol.
+
+    probs: (n, T, K) predictive distributions (entry t predicts obs[:, t+1]); obs: (n, T).
+    """
+    picked = np.take_along_axis(probs[:, :-1], obs[:, 1:, None], axis=2)[..., 0]  # (n, T-1)
+    with np.errstate(divide="ignore"):
+        return float(-np.log(picked).mean())
+
+
+def memoryless_cross_entropy(hmm: HMM, obs: np.ndarray) -> float:
+    """The same score for the true marginals P(X_{t+1}) that ignore x_1..t (a floor of effort)."""
+    T = obs.shape[1]
+    state = np.array(hmm.startprob)
+    marg = np.empty((T, hmm.n_symbols))
+    for t in range(T):
+        marg[t] = state @ hmm.emissionprob
+        state = state @ hmm.transmat
+    picked = marg[np.arange(1, T)[None, :], obs[:, 1:]]  # (n, T-1)
+    return float(-np.log(picked).mean())
+
+
+def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter: int,
+                   tol: float) -> tuple[HMM, dict]:
+    """hmmlearn's Baum-Welch with m states on ``train`` (n, T); rows floored by BW_FLOOR."""
+    from hmmlearn.hmm import CategoricalHMM
+
+    n, T = train.shape
+    model = CategoricalHMM(n_components=m, n_features=n_symbols, n_iter=n_iter, tol=tol,
+                           random_state=seed)
+    model.fit(train.reshape(-1, 1), lengths=[T] * n)
+    fitted = HMM.from_hmmlearn(model)
+
+    def floor(p):
+        return (1 - BW_FLOOR) * p + BW_FLOOR / p.shape[-1]
+
+    smoothed = HMM(floor(fitted.startprob), floor(fitted.transmat), floor(fitted.emissionprob))
+    info = {"iterations": int(model.monitor_.iter), "converged": bool(model.monitor_.converged)}
+    return smoothed, info
+
+
+# ---------------------------------------------------------------------------------- one cell
+def _seeds(base: int, m: int, rep: int) -> dict:
+    ss = np.random.SeedSequence([base, m, rep])
+    names = ("hmm_seed", "data_seed", "rnn_seed", "bw_seed")
+    return {name: int(child.generate_state(1)[0]) for name, child in zip(names, ss.spawn(4), strict=True)}
+
+
+def _task(m: int, rep: int, cfg: Scale, base: int):
+    seeds = _seeds(base, m, rep)
+    hmm = sticky_hmm(m, N_SYMBOLS, rng=seeds["hmm_seed"], stay=cfg.stay,
+                     emission_concentration=cfg.emission_concentration)
+    data_rng = np.random.default_rng(seeds["data_seed"])
+    _, pool = hmm.sample(max(cfg.ns), cfg.T, rng=data_rng)
+    _, test = hmm.sample(cfg.n_test, cfg.T, rng=data_rng)
+    return seeds, hmm, pool, test
+
+
+def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_size: int,
+                       rnn_seed: int, bw_seed: int, max_epochs: int, bw_iter: int,
+                       bw_tol: float = 1e-2, predictors=PREDICTORS) -> list[dict]:
+    """Fit each predictor on ``train`` and score it on ``test``: one dict per predictor.
+
+    Keys: predictor, ce (nats/symbol), ce_optimal, excess_ce, ce_memoryless, seconds, n_params
+    and the fit's diagnostics (epochs or iterations).
+    """
+    K = hmm.n_symbols
+    ce_opt = conditional_cross_entropy(hmm.predict_next(test), test)
+    ce_mem = memoryless_cross_entropy(hmm, test)
+    rows = []
+    for name in predictors:
+        start = time.perf_counter()
+        if name == "rnn":
+            rnn = fit_sequence_rnn(train, n_symbols=K, hidden_size=hidden_size, seed=rnn_seed,
+                                   max_epochs=max_epochs, batch_size=_batch_size(len(train)))
+            probs = rnn.predict_next(test)
+            extra = {"epochs": rnn.history["epochs"], "iterations": np.nan, "converged": np.nan,
+                     "n_params": int(sum(p.numel() for p in rnn.parameters()))}
+        elif name == "baum_welch":
+            fitted, info = fit_baum_welch(train, hmm.m, K, bw_seed, bw_iter, bw_tol)
+            probs = fitted.predict_next(test)
+            extra = {"epochs": np.nan, **info, "n_params": fitted.n_params}
+        else:
+            raise ValueError(f"unknown predictor {name!r}: choose from {PREDICTORS}")
+        ce = conditional_cross_entropy(probs, test)
+        rows.append({"predictor": name, "ce": ce, "ce_optimal": ce_opt, "excess_ce": ce - ce_opt,
+                     "ce_memoryless": ce_mem, "seconds": time.perf_counter() - start, **extra})
+    return rows
+
+
+def _batch_size(n: int) -> int:
+    """Mini-batch size for n training sequences: ~50 or more steps per epoch, 16..128."""
+    return int(np.clip(n // 50, 16, 128))
+
+
+def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: int = 0,
+                     predictors=PREDICTORS) -> pd.DataFrame:
+    """The rows of :func:`predictive` for one grid point (m, n, replicate), recomputed alone."""
+    cfg = _scale(scale)
+    if n not in cfg.ns:
+        raise ValueError(f"n = {n} is not on the {scale!r} grid {cfg.ns}")
+    seeds, hmm, pool, test = _task(m, replicate, cfg, seed)
+    rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
+                              rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                              max_epochs=cfg.max_epochs, bw_iter=cfg.bw_iter, bw_tol=cfg.bw_tol,
+                              predictors=predictors)
+    return _frame(rows, m=m, n=n, replicate=replicate, cfg=cfg, base=seed, seeds=seeds)
+
+
+def _frame(rows, *, m, n, replicate, cfg, base, seeds) -> pd.DataFrame:
+    meta = {"m": m, "n": n, "replicate": replicate, "T": cfg.T, "n_symbols": N_SYMBOLS,
+            "hidden_size": cfg.hidden_size, "n_test": cfg.n_test, "stay": cfg.stay,
+            "emission_concentration": cfg.emission_concentration, "seed": base, **seeds}
+    return pd.DataFrame([{**meta, **row} for row in rows])
+
+
+# ---------------------------------------------------------------------------------- the sweep
+def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
+               progress: bool = False) -> pd.DataFrame:
+    """The tidy table: one row per (m, n, replicate, predictor) with its seeds and scores.
+
+    Args:
+        scale: "quick" (seconds) or "paper" (see :data:`SCALES`).
+        seed: base seed; every (m, replicate) spawns its HMM, data, RNN and Baum-Welch seeds
+            from ``SeedSequence([seed, m, replicate])`` and the table records them.
+        ms, ns: optional subsets of the scale's grid.
+    """
+    cfg = _scale(scale)
+    seed = check_int(seed, "seed", minimum=0)
+    ms = cfg.ms if ms is None else tuple(check_int(m, "m", minimum=1) for m in ms)
+    ns = cfg.ns if ns is None else tuple(ns)
+    bad = [n for n in ns if n not in cfg.ns]
+    if bad:
+        raise ValueError(f"ns {bad} are not on the {scale!r} grid {cfg.ns}")
+    frames = []
+    for m in ms:
+        for rep in range(cfg.replicates):
+            seeds, hmm, pool, test = _task(m, rep, cfg, seed)
+            for n in ns:
+                rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
+                                          rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                                          max_epochs=cfg.max_epochs, bw_iter=cfg.bw_iter,
+                                          bw_tol=cfg.bw_tol)
+                frames.append(_frame(rows, m=m, n=n, replicate=rep, cfg=cfg, base=seed,
+                                     seeds=seeds))
+                if progress:
+                    got = ", ".join(f"{r['predictor']} {r['excess_ce']:.4f}" for r in rows)
+                    print(f"[predictive] m={m} rep={rep} n={n}: excess {got}", flush=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation, min and max of the excess cross-entropy over replicates."""
+    g = df.groupby(["m", "n", "predictor"])["excess_ce"]
+    return g.agg(["mean", "std", "min", "max", "count"]).reset_index()
+
+
+def predictive_figure(df: pd.DataFrame):
+    """The table as a plotly figure with a slider over m (static HTML works)."""
+    from ..figures.generative import excess_ce_figure
+
+    return excess_ce_figure(df)
+
+
+def live_point(m: int, hidden_size: int, n: int, seed: int = 0, T: int = 20, n_test: int = 500,
+               max_epochs: int = 40, bw_iter: int = 30) -> pd.DataFrame:
+    """One small comparison for the live widget: a fresh sticky HMM with m states, n training
+    sequences, an RNN with ``hidden_size`` units and Baum-Welch; seconds, not minutes."""
+    m = check_int(m, "m", minimum=1)
+    n = check_int(n, "n", minimum=2)
+    seeds = _seeds(check_int(seed, "seed", minimum=0), m, 0)
+    hmm = sticky_hmm(m, N_SYMBOLS, rng=seeds["hmm_seed"])
+    data_rng = np.random.default_rng(seeds["data_seed"])
+    _, train = hmm.sample(n, T, rng=data_rng)
+    _, test = hmm.sample(n_test, T, rng=data_rng)
+    rows = compare_predictors(hmm, train, test, hidden_size=hidden_size,
+                              rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                              max_epochs=max_epochs, bw_iter=bw_iter)
+    cfg = Scale(ms=(m,), ns=(n,), replicates=1, T=T, n_test=n_test, hidden_size=hidden_size,
+                max_epochs=max_epochs, bw_iter=bw_iter, bw_tol=1e-2)
+    return _frame(rows, m=m, n=n, replicate=0, cfg=cfg, base=seed, seeds=seeds)
