@@ -114,31 +114,46 @@ class BatchedStateRNN(nn.Module):
         """obs (R, B, T) int64 -> last layer's hidden states (R, B, T, k)."""
         R, B, T = obs.shape
         k, G = self.hidden_size, GATES[self.cell]
-        dtype = self.head_w.dtype
-        x = nn.functional.one_hot(obs.reshape(R, B * T), self.n_symbols).to(dtype)  # (R, BT, K)
+        symbols = torch.arange(self.n_symbols, device=obs.device)
+        # one-hot by comparison (faster on a CPU than one_hot's scatter)
+        x = (obs.reshape(R, B * T, 1) == symbols).to(self.head_w.dtype)  # (R, BT, K)
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
             gi = torch.baddbmm(b_ih[:, None, :], x, w_ih.transpose(1, 2))  # (R, BT, Gk)
-            gi = gi.reshape(R, B, T, G * k)
+            # unbind, not gi[:, :, t]: the backward of T slices would zero-fill T full copies
+            gis = gi.reshape(R, B, T, G * k).unbind(dim=2)  # T x (R, B, Gk)
             w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
             h = gi.new_zeros(R, B, k)
             c = gi.new_zeros(R, B, k)
             outs = []
             for t in range(T):
-                gh = torch.baddbmm(b_hh[:, None, :], h, w_hh_t)  # (R, B, Gk)
-                h, c = _cell_step(self.cell, gi[:, :, t], gh, h, c, k)
+                if k == 1:  # a (B, 1) x (1, G) product is an outer product: skip bmm's overhead
+                    gh = torch.addcmul(b_hh[:, None, :], h, w_hh_t)  # (R, B, G)
+                else:
+                    gh = torch.baddbmm(b_hh[:, None, :], h, w_hh_t)  # (R, B, Gk)
+                h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
                 outs.append(h)
             x = torch.stack(outs, dim=2).reshape(R, B * T, k)  # (R, BT, k)
         return x.reshape(R, B, T, k)
 
+    def state_logits(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (R, B, T) int64 -> logits (R, m_max, B * T), padding states set to -inf.
+
+        States come before steps in this layout, so the softmax runs over a non-innermost
+        dimension and is vectorised across the B * T steps (for m = 2, a softmax over a
+        last dimension of size 2 is several times slower on a CPU).
+        """
+        R, B, T = obs.shape
+        h = self.hidden(obs).reshape(R, B * T, self.hidden_size)
+        logits = torch.baddbmm(self.head_b[:, :, None], self.head_w, h.transpose(1, 2))
+        if self.padded:
+            logits = logits.masked_fill(self.pad_mask[:, :, None], float("-inf"))
+        return logits  # (R, m_max, BT)
+
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """obs (R, B, T) int64 -> logits (R, B, T, m_max), padding states set to -inf."""
         R, B, T = obs.shape
-        h = self.hidden(obs).reshape(R, B * T, self.hidden_size)
-        logits = torch.baddbmm(self.head_b[:, None, :], h, self.head_w.transpose(1, 2))
-        if self.padded:
-            logits = logits.masked_fill(self.pad_mask[:, None, :], float("-inf"))
-        return logits.reshape(R, B, T, -1)
+        return self.state_logits(obs).transpose(1, 2).reshape(R, B, T, -1)
 
     def export(self, r: int) -> StateRNN:
         """Member r as a standalone :class:`StateRNN` (same numbers, on the CPU)."""
@@ -223,10 +238,11 @@ def _pad(arrays, width: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(out), torch.from_numpy(mask)
 
 
-def _cross_entropy(logits: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
-    """logits (R, B, T, m), states (R, B, T) -> per-step cross-entropy (R, B, T)."""
-    logp = torch.log_softmax(logits, dim=-1)
-    return -logp.gather(-1, states[..., None])[..., 0]
+def _cross_entropy(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor):
+    """obs, states (R, B, T) -> per-step cross-entropy -log p(states | obs) (R, B, T)."""
+    R, B, T = obs.shape
+    logp = torch.log_softmax(model.state_logits(obs), dim=1)  # (R, m, BT)
+    return -logp.gather(1, states.reshape(R, 1, B * T)).reshape(R, B, T)
 
 
 def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor,
@@ -236,7 +252,7 @@ def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tens
     total = torch.zeros(R, dtype=torch.float64, device=obs.device)
     with torch.no_grad():
         for s in range(0, n, chunk):
-            ce = _cross_entropy(model(obs[:, s:s + chunk]), states[:, s:s + chunk])  # (R, b, T)
+            ce = _cross_entropy(model, obs[:, s:s + chunk], states[:, s:s + chunk])  # (R, b, T)
             total += (ce.sum(-1) * mask[:, s:s + chunk]).sum(-1).double()
     count = mask.sum(1).clamp(min=1).double() * T
     return total / count
@@ -323,7 +339,7 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
         cosine = 0.5 * (1 + math.cos(math.pi * step / max(steps - 1, 1)))
         for group in opt.param_groups:
             group["lr"] = lr * (final_lr_ratio + (1 - final_lr_ratio) * cosine)
-        loss_r = _cross_entropy(model(x), y).mean(dim=(1, 2))  # (R,)
+        loss_r = _cross_entropy(model, x, y).mean(dim=(1, 2))  # (R,)
         opt.zero_grad(set_to_none=True)
         loss_r.sum().backward()
         opt.step()

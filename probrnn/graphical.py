@@ -38,7 +38,13 @@ import pandas as pd
 import torch
 
 from ._validate import as_rng, check_int
-from .sequence_rnn import SequenceRNN, check_sequences, inverse_cdf, resolve_first
+from .sequence_rnn import (
+    SequenceRNN,
+    check_sequences,
+    inverse_cdf,
+    resolve_first,
+    single_threaded,
+)
 
 MAX_ENUMERATION = 2**20  # most completions summed by ``method="enumerate"``
 
@@ -108,6 +114,7 @@ class RNNGraphicalModel:
         return torch.as_tensor(np.ascontiguousarray(x), device=self.net.device)
 
     # -------------------------------------------------------------- sampling
+    @single_threaded
     def sample(self, n: int, T: int, first=None, rng=None) -> tuple[np.ndarray, np.ndarray]:
         """Ancestral sampling of (H_1..T, X_1..T) given X_1.
 
@@ -149,6 +156,7 @@ class RNNGraphicalModel:
         seq, _ = check_sequences(arr, self.n_symbols, name="prefix")
         return seq[0]
 
+    @single_threaded
     def conditional(self, prefix, method: str = "monte_carlo", n_samples: int = 50_000,
                     rng=None):
         """Estimate P(X_{t+1} = . | X_1..t = prefix) from the graphical model, t = len(prefix).
@@ -245,6 +253,7 @@ class RNNGraphicalModel:
         log_marg = np.array([np.logaddexp.reduce(log_joint[tails[:, 0] == x]) for x in range(K)])
         return np.exp(log_marg - np.logaddexp.reduce(log_marg))
 
+    @single_threaded
     def rnn_conditional(self, prefix) -> np.ndarray:
         """The RNN's own answer g_beta(h_t*), h_t* computed by the network on the prefix: (K,)."""
         seq = self._check_prefix(prefix)
@@ -312,7 +321,8 @@ def theorem5_table(model: RNNGraphicalModel, rnn: SequenceRNN, max_length: int =
 
     One row per (prefix, symbol x) for every prefix of length 1..max_length, with columns
     ``prefix`` (string), ``t``, ``x``, ``rnn`` (g_beta(h_t*)[x]) and per method: for
-    "monte_carlo"/"rejection" ``<method>``, ``<method>_se``, ``<method>_z``; for "enumerate"
+    "monte_carlo"/"rejection" ``<method>``, ``<method>_se``, ``<method>_z`` and
+    ``<method>_n_effective`` (effective sample size or prefix matches); for "enumerate"
     ``enumerate`` and ``enumerate_abs_error``. Each Monte Carlo estimate gets its own child
     seed of ``rng``, recorded in ``seed``.
     """
@@ -334,6 +344,7 @@ def theorem5_table(model: RNNGraphicalModel, rnn: SequenceRNN, max_length: int =
                 mc = model.conditional(prefix, method=method, n_samples=n_samples, rng=seed)
                 cols[method], cols[f"{method}_se"] = mc.estimate, mc.stderr
                 cols[f"{method}_z"] = mc.z_scores(g)
+                cols[f"{method}_n_effective"] = np.full(model.n_symbols, mc.n_effective)
         for x in range(model.n_symbols):
             rows.append({"prefix": "".join(map(str, prefix)), "t": len(prefix), "x": x,
                          "rnn": float(g[x]), "seed": seed,
@@ -354,6 +365,7 @@ class FutureDependence(NamedTuple):
     z: np.ndarray
 
 
+@single_threaded
 def sample_future(model: RNNGraphicalModel, x_t: int, n: int, h_prev=None, rng=None):
     """Draw (H_t, X_{t+1}, X_{t+2}) given H_{t-1} = h_prev (default h_0 = 0) and X_t = x_t.
 

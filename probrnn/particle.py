@@ -174,7 +174,7 @@ class BootstrapKernel:
         amb = np.flatnonzero(out < 0)
         if amb.size:
             rows = parents.ravel()[amb].astype(np.int64)
-            out.ravel()[amb] = count_at_most(self.thresholds, u.ravel()[amb], rows=rows)
+            out.flat[amb] = count_at_most(self.thresholds, u.ravel()[amb], rows=rows)
         return out
 
     def counts(self, states: np.ndarray, scratch: np.ndarray | None = None) -> np.ndarray:

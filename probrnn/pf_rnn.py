@@ -184,6 +184,13 @@ class ParticleFilterRNN:
         symbol -> (M + 3,). Pure: the input is not modified and equal inputs give equal outputs."""
         return self.step(h, x).h
 
+    __call__ = f
+
+    @staticmethod
+    def particles(h) -> np.ndarray:
+        """The particle part H^(1..M) of hidden vectors (..., M + 3) -> (..., M)."""
+        return np.asarray(h)[..., HEADER:]
+
     # ------------------------------------------------------------------ g
     def g(self, h) -> Output:
         """g(h_t): the particle histogram and the next-symbol distribution (see :class:`Output`)."""

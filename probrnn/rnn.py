@@ -164,7 +164,8 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
                    batch_size: int | None = None, lr: float | None = None,
                    val_fraction: float = 0.1, eval_every: int | None = None, device=None,
                    dtype=torch.float32, progress: bool | None = None,
-                   desc: str | None = None) -> list[tuple[StateRNN, FitHistory]]:
+                   desc: str | None = None, threads: int | None = 1
+                   ) -> list[tuple[StateRNN, FitHistory]]:
     """Train one :class:`StateRNN` per :class:`FitTask`, all at once as a batched model.
 
     Every task gets ``restarts`` networks; all ``len(tasks) * restarts`` are trained together
@@ -224,7 +225,8 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
     model = BatchedStateRNN(n_symbols, ms, hidden_size, cell, num_layers, gens, dtype=dtype)
     fit = train_batched(model, members, gens, steps=steps, batch_size=batch_size, lr=lr,
                         eval_every=eval_every, device=device, progress=progress,
-                        desc=desc or f"training {len(tasks)} x {restarts} RNN(s), k={hidden_size}")
+                        desc=desc or f"training {len(tasks)} x {restarts} RNN(s), k={hidden_size}",
+                        threads=threads)
     settings = dict(fit.settings, restarts=restarts, cell=cell, num_layers=num_layers,
                     hidden_size=hidden_size, val_fraction=val_fraction, device=str(device),
                     dtype=str(dtype).replace("torch.", ""))
@@ -249,7 +251,7 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
                   restarts: int | None = None, steps: int | None = None,
                   batch_size: int | None = None, lr: float | None = None,
                   val_fraction: float = 0.1, eval_every: int | None = None, device=None,
-                  dtype=torch.float32, progress: bool | None = None
+                  dtype=torch.float32, progress: bool | None = None, threads: int | None = 1
                   ) -> tuple[StateRNN, FitHistory]:
     """Train a :class:`StateRNN` to predict hidden states from observations.
 
@@ -270,6 +272,9 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
         device: default :func:`probrnn.nets.default_device` (CUDA if present).
         dtype: torch.float32 (default) or torch.float64.
         progress: a tqdm bar on stderr; default: only for long runs in a terminal.
+        threads: torch intra-op threads while training (default 1: fastest for small
+            networks, and robust when other processes share the cores; None leaves torch's
+            setting; 2 can help for k in the hundreds on an otherwise idle machine).
 
     Returns:
         ``(model, history)``: the trained :class:`StateRNN` (``model.predict_proba(obs)`` gives
@@ -285,6 +290,6 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
         [FitTask(obs, states, n_states, seed)], n_symbols=n_symbols, hidden_size=hidden_size,
         cell=cell, num_layers=num_layers, restarts=restarts, steps=steps,
         batch_size=batch_size, lr=lr, val_fraction=val_fraction, eval_every=eval_every,
-        device=device, dtype=dtype, progress=progress,
+        device=device, dtype=dtype, progress=progress, threads=threads,
     )
     return net, hist

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import time
 
 import numpy as np
@@ -37,6 +38,38 @@ from ._validate import as_rng, check_int, check_obs
 from .nets import RecurrentCore, check_cell, default_device, torch_generator
 
 _CHUNK = 4096  # sequences per forward pass at evaluation time
+EVAL_THREADS = 1  # torch CPU threads for evaluation and sampling (see torch_threads)
+
+
+# ---------------------------------------------------------------------------------- threads
+@contextlib.contextmanager
+def torch_threads(num_threads):
+    """Run with ``num_threads`` torch CPU threads, restoring the previous count afterwards.
+
+    The book's networks are small: one thread is fastest (several times faster than two on a
+    busy machine) and makes results independent of the machine's core count.
+    """
+    if num_threads is None:
+        yield
+        return
+    num_threads = check_int(num_threads, "num_threads", minimum=1)
+    before = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_threaded(method):
+    """Decorator: run ``method`` under :func:`torch_threads` (EVAL_THREADS)."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        with torch_threads(EVAL_THREADS):
+            return method(*args, **kwargs)
+
+    return wrapper
 
 
 # ---------------------------------------------------------------------------------- validation
@@ -245,6 +278,7 @@ class SequenceRNN(nn.Module):
         return copy.deepcopy(self).to(torch.float64).eval()
 
     # -------------------------------------------------------------- numpy-level API
+    @single_threaded
     def predict_next(self, obs) -> np.ndarray:
         """P(X_{t+1} | x_1..t) for every prefix: (n, T) -> (n, T, K); (T,) -> (T, K).
 
@@ -260,6 +294,7 @@ class SequenceRNN(nn.Module):
                 out[lo: lo + _CHUNK] = torch.softmax(net(x), dim=-1).cpu().numpy()
         return out[0] if single else out
 
+    @single_threaded
     def log_likelihood(self, obs, first_model=None) -> np.ndarray:
         """Log-probability of each sequence: (n, T) -> (n,); (T,) -> float.
 
@@ -284,6 +319,7 @@ class SequenceRNN(nn.Module):
             ll = ll + first_model.log_prob(arr[:, 0])
         return float(ll[0]) if single else ll
 
+    @single_threaded
     def sample(self, n: int, T: int, rng=None, first=None) -> np.ndarray:
         """n sequences of length T: (n, T) int64.
 
@@ -323,10 +359,13 @@ def resolve_first(first, n: int, K: int, default: EmpiricalFirstSymbol,
         if first.n_symbols != K:
             raise ValueError(f"first-symbol model has {first.n_symbols} symbols, the RNN {K}")
         return first.sample(n, gen)
-    x1 = np.asarray(first)
+    try:
+        x1 = np.asarray(first)
+    except ValueError:
+        x1 = np.asarray(first, dtype=object)
     if x1.ndim == 0:
         x1 = np.full(n, x1)
-    if x1.shape != (n,):
+    if x1.dtype == object or x1.shape != (n,):
         raise ValueError(f"first must be a symbol, an (n,) = ({n},) array of symbols or an "
                          f"EmpiricalFirstSymbol (got shape {x1.shape})")
     arr, _ = check_sequences(x1, K, name="first")
@@ -388,24 +427,9 @@ def fit_sequence_rnn(obs, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
         raise ValueError(f"lr must be positive (got {lr!r})")
     device = torch.device(device) if device is not None else default_device()
 
-    with _torch_threads(num_threads):
+    with torch_threads(num_threads):
         return _fit(arr, K, hidden_size, cell, seed, num_layers, max_epochs, batch_size, lr,
                     val_fraction, patience, max_seconds, device, first_pseudocount)
-
-
-@contextlib.contextmanager
-def _torch_threads(num_threads):
-    """Run with ``num_threads`` torch CPU threads, restoring the previous count afterwards."""
-    if num_threads is None:
-        yield
-        return
-    num_threads = check_int(num_threads, "num_threads", minimum=1)
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _fit(arr, K, hidden_size, cell, seed, num_layers, max_epochs, batch_size, lr, val_fraction,

@@ -283,6 +283,7 @@ _COLLECT_JS = r"""
       menus: (lay.updatemenus || []).map(u => ({
         name: u.name || '', labels: (u.buttons || []).map(b => b.label || '')})),
       annotations: (lay.annotations || []).map(a => a.text || ''),
+      title: (lay.title && (typeof lay.title === 'string' ? lay.title : lay.title.text)) || '',
     };
   });
   out.plotly_scripts = Array.from(document.querySelectorAll('script[src]'))
@@ -335,6 +336,13 @@ _FIGURE_TEXT_JS = r"""
 """
 
 
+# What _COLLECT_JS returns for a page it could not read.
+EMPTY_DOM = {"math_count": 0, "math_unrendered": [], "math_errors": [], "mathjax_version": None,
+             "xrefs": [], "citations": 0, "bad_citations": [], "literal": [], "links": [],
+             "figures": [], "plotly_scripts": [], "dead_widgets": 0, "img_no_alt": [],
+             "unnamed_controls": [], "resources": [], "theme": None}
+
+
 @dataclass
 class PageReport:
     """What one page showed in one colour mode (see the module docstring)."""
@@ -349,7 +357,7 @@ class PageReport:
     loaded: dict[str, int] = field(default_factory=dict)  # file path -> bytes
     plotly_loads: int = 0
     inline_plotly: int = 0
-    dom: dict = field(default_factory=dict)
+    dom: dict = field(default_factory=lambda: dict(EMPTY_DOM))
     broken_links: list[str] = field(default_factory=list)
     figure_text: list[dict] = field(default_factory=list)
     dark_figure_text: list[dict] = field(default_factory=list)
@@ -444,6 +452,8 @@ class BookBrowser:
         tab.on("requestfailed", lambda r: None if r.url in report.blocked else
                report.failed.append(f"{r.url}: {r.failure}"))
         start = time.perf_counter()
+        from playwright.sync_api import Error as PlaywrightError
+
         try:
             tab.goto(page.as_uri(), wait_until="load", timeout=self.wait_ms)
             tab.evaluate(_WAIT_JS, wait_ms)
@@ -458,6 +468,8 @@ class BookBrowser:
                 report.dark_figure_text = self._to_dark(tab)
                 if shots is not None:
                     tab.screenshot(path=str(shots / f"{stem}-dark.png"), full_page=True)
+        except PlaywrightError as err:  # a page that hangs or crashes is a finding, not a crash
+            report.page_errors.append(f"the browser could not finish reading the page: {err}")
         finally:
             context.close()
         urls = dict.fromkeys([page.as_uri(), *requested, *report.dom.get("resources", [])])

@@ -130,6 +130,8 @@ def accessibility_problems(r: PageReport) -> list[str]:
         alt = f["aria"].strip()
         if len(alt) < 20 or alt.lower() == "interactive figure":
             problems.append(f"figure {f['id']} has no real alt text (aria-label={alt!r})")
+        if not (f["title"].strip() or any(a.strip() for a in f["annotations"])):
+            problems.append(f"figure {f['id']} has no visible caption (title or annotation)")
         if f["role"] != "img":
             problems.append(f"figure {f['id']} has role={f['role']!r}, want 'img'")
         for i, s in enumerate(f["sliders"]):
@@ -357,6 +359,7 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
     assert "figure white text" in text(dark_mode_problems(r))  # white text on a light page
     a11y = text(accessibility_problems(r))
     for fault in ("figure never has no real alt text", "figure white slider 0 has no label",
+                  "figure never has no visible caption",
                   "image without alt text: x.png", "<button>", 'type="range"'):
         assert fault in a11y, f"{fault!r} not reported in:\n{a11y}"
     inlined = browser.visit(tmp_path / "inlined.html", tmp_path, dark_toggle=False)

@@ -156,5 +156,5 @@ def test_bad_inputs_raise_value_errors():
     big = RNNGraphicalModel(SequenceRNN(10, 2, seed=0), horizon=8)
     with pytest.raises(ValueError, match="completions"):
         big.conditional([0], method="enumerate")
-    with pytest.raises(ValueError, match="different lengths"):
+    with pytest.raises(ValueError, match="first must be a symbol"):
         model.sample(2, 3, first=[[0, 1], [0]])

@@ -20,6 +20,7 @@ def test_recurrence_equals_the_filter(m, K, n, T, M, scheme, seed):
     pf = particle_filter(hmm, obs, M, rng=seed, resampling=scheme)
     assert hs.shape == (n, T, M + 3) and hs.dtype == np.int64
     assert np.array_equal(hs[..., 3:], pf.particles.astype(np.int64))  # integer equality
+    assert np.array_equal(rnn.particles(hs), pf.particles)
     assert (hs[..., 0] == seed).all() and (hs[..., 2] == np.arange(1, T + 1)).all()
 
 
@@ -46,6 +47,7 @@ def test_f_is_pure():
     h1 = rnn.f(h0, x)
     assert np.array_equal(h0, keep)  # input untouched
     assert np.array_equal(rnn.f(h0, x), h1)  # same (h, x), same h'
+    assert np.array_equal(rnn(h0, x), h1)  # the network called as a function
     other = ParticleFilterRNN(hmm, 40)  # no state hidden in the object either
     rnn.f(h1, x)
     assert np.array_equal(other.f(h0, x), h1)

@@ -10,7 +10,12 @@ import pytest
 import torch
 
 from probrnn import HMM
-from probrnn.sequence_rnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
+from probrnn.sequence_rnn import (
+    EmpiricalFirstSymbol,
+    SequenceRNN,
+    fit_sequence_rnn,
+    torch_threads,
+)
 
 
 def _all_seqs(K, T):
@@ -92,7 +97,7 @@ def test_step_and_emit_reproduce_the_forward_pass():
     rnn = SequenceRNN(3, 4, "lstm", num_layers=2, seed=3).float64_copy()
     obs = torch.as_tensor(np.random.default_rng(0).integers(0, 3, size=(6, 5)))
     state = rnn.initial_state(6)
-    with torch.no_grad():
+    with torch.no_grad(), torch_threads(1):
         full = torch.softmax(rnn(obs), -1)
         for t in range(5):
             state = rnn.step(state, obs[:, t])

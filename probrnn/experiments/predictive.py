@@ -8,9 +8,10 @@ the RNN approaches. We do it on data from random *sticky* HMMs (:func:`sticky_hm
 * ``optimum``: the true HMM's forward algorithm, :meth:`probrnn.HMM.predict_next`;
 * ``rnn``: a :class:`probrnn.sequence_rnn.SequenceRNN` fitted to the observations only by
   maximum conditional likelihood (:func:`probrnn.sequence_rnn.fit_sequence_rnn`);
-* ``baum_welch``: an hmmlearn ``CategoricalHMM`` with the true m, fitted by Baum-Welch (EM, one
-  random initialisation, hmmlearn's defaults otherwise) on the same observations, evaluated
-  through :meth:`probrnn.HMM.from_hmmlearn`.
+* ``baum_welch``: an hmmlearn ``CategoricalHMM`` with the true m, fitted by Baum-Welch (EM) on
+  the same observations from five random initialisations, keeping the one with the highest
+  training likelihood (a single start can sit on a near-symmetric plateau for hundreds of
+  iterations), evaluated through :meth:`probrnn.HMM.from_hmmlearn`.
 
 The score is the **excess cross-entropy** in nats per predicted symbol on a held-out test set,
 
@@ -56,13 +57,14 @@ class Scale:
     max_epochs: int
     bw_iter: int
     bw_tol: float
+    bw_restarts: int = 5
     stay: float = 0.9
     emission_concentration: float = 0.5
 
 
 SCALES = {
     "quick": Scale(ms=(2, 4), ns=(100, 400), replicates=1, T=20, n_test=500, hidden_size=16,
-                   max_epochs=30, bw_iter=20, bw_tol=1e-2),
+                   max_epochs=30, bw_iter=30, bw_tol=1e-2, bw_restarts=2),
     "paper": Scale(ms=(2, 4, 8, 16, 32), ns=(30, 100, 300, 1000, 3000), replicates=3, T=20,
                    n_test=2000, hidden_size=32, max_epochs=200, bw_iter=100, bw_tol=1e-2),
 }
@@ -123,21 +125,39 @@ def memoryless_cross_entropy(hmm: HMM, obs: np.ndarray) -> float:
 
 
 def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter: int,
-                   tol: float) -> tuple[HMM, dict]:
-    """hmmlearn's Baum-Welch with m states on ``train`` (n, T); rows floored by BW_FLOOR."""
+                   tol: float, restarts: int = 5) -> tuple[HMM, dict]:
+    """hmmlearn's Baum-Welch with m states on ``train`` (n, T), best of ``restarts`` starts.
+
+    Each start is a ``CategoricalHMM`` with hmmlearn's random initialisation (``random_state``
+    drawn from ``seed``) and its "scaling" forward-backward (the same fit as the default "log"
+    one, several times faster). The fit with the highest training log-likelihood is kept; its
+    rows are mixed with BW_FLOOR of the uniform distribution so that no test sequence has
+    probability zero.
+    """
     from hmmlearn.hmm import CategoricalHMM
 
+    restarts = check_int(restarts, "restarts", minimum=1)
     n, T = train.shape
-    model = CategoricalHMM(n_components=m, n_features=n_symbols, n_iter=n_iter, tol=tol,
-                           random_state=seed)
-    model.fit(train.reshape(-1, 1), lengths=[T] * n)
-    fitted = HMM.from_hmmlearn(model)
+    X, lengths = train.reshape(-1, 1), [T] * n
+    states = np.random.default_rng(seed).integers(2**31, size=restarts)
+    best, best_ll, best_i = None, -np.inf, -1
+    for i, state in enumerate(states):
+        model = CategoricalHMM(n_components=m, n_features=n_symbols, n_iter=n_iter, tol=tol,
+                               random_state=int(state), implementation="scaling")
+        model.fit(X, lengths=lengths)
+        ll = model.score(X, lengths=lengths)
+        if ll > best_ll:
+            best, best_ll, best_i = model, ll, i
+    fitted = HMM.from_hmmlearn(best)
 
     def floor(p):
         return (1 - BW_FLOOR) * p + BW_FLOOR / p.shape[-1]
 
     smoothed = HMM(floor(fitted.startprob), floor(fitted.transmat), floor(fitted.emissionprob))
-    info = {"iterations": int(model.monitor_.iter), "converged": bool(model.monitor_.converged)}
+    # hmmlearn's monitor also reports "converged" when it merely hit n_iter: tell them apart.
+    iters = int(best.monitor_.iter)
+    info = {"iterations": iters, "converged": bool(best.monitor_.converged and iters < n_iter),
+            "best_restart": best_i, "train_loglik": float(best_ll)}
     return smoothed, info
 
 
@@ -160,7 +180,8 @@ def _task(m: int, rep: int, cfg: Scale, base: int):
 
 def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_size: int,
                        rnn_seed: int, bw_seed: int, max_epochs: int, bw_iter: int,
-                       bw_tol: float = 1e-2, predictors=PREDICTORS) -> list[dict]:
+                       bw_tol: float = 1e-2, bw_restarts: int = 5,
+                       predictors=PREDICTORS) -> list[dict]:
     """Fit each predictor on ``train`` and score it on ``test``: one dict per predictor.
 
     Keys: predictor, ce (nats/symbol), ce_optimal, excess_ce, ce_memoryless, seconds, n_params
@@ -177,9 +198,10 @@ def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_
                                    max_epochs=max_epochs, batch_size=_batch_size(len(train)))
             probs = rnn.predict_next(test)
             extra = {"epochs": rnn.history["epochs"], "iterations": np.nan, "converged": np.nan,
+                     "best_restart": np.nan, "train_loglik": np.nan,
                      "n_params": int(sum(p.numel() for p in rnn.parameters()))}
         elif name == "baum_welch":
-            fitted, info = fit_baum_welch(train, hmm.m, K, bw_seed, bw_iter, bw_tol)
+            fitted, info = fit_baum_welch(train, hmm.m, K, bw_seed, bw_iter, bw_tol, bw_restarts)
             probs = fitted.predict_next(test)
             extra = {"epochs": np.nan, **info, "n_params": fitted.n_params}
         else:
@@ -205,20 +227,21 @@ def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: in
     rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
                               rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
                               max_epochs=cfg.max_epochs, bw_iter=cfg.bw_iter, bw_tol=cfg.bw_tol,
-                              predictors=predictors)
+                              bw_restarts=cfg.bw_restarts, predictors=predictors)
     return _frame(rows, m=m, n=n, replicate=replicate, cfg=cfg, base=seed, seeds=seeds)
 
 
 def _frame(rows, *, m, n, replicate, cfg, base, seeds) -> pd.DataFrame:
     meta = {"m": m, "n": n, "replicate": replicate, "T": cfg.T, "n_symbols": N_SYMBOLS,
-            "hidden_size": cfg.hidden_size, "n_test": cfg.n_test, "stay": cfg.stay,
+            "hidden_size": cfg.hidden_size, "n_test": cfg.n_test, "bw_restarts": cfg.bw_restarts,
+            "stay": cfg.stay,
             "emission_concentration": cfg.emission_concentration, "seed": base, **seeds}
     return pd.DataFrame([{**meta, **row} for row in rows])
 
 
 # ---------------------------------------------------------------------------------- the sweep
 def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
-               progress: bool = False) -> pd.DataFrame:
+               progress: bool | None = None) -> pd.DataFrame:
     """The tidy table: one row per (m, n, replicate, predictor) with its seeds and scores.
 
     Args:
@@ -226,8 +249,10 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
         seed: base seed; every (m, replicate) spawns its HMM, data, RNN and Baum-Welch seeds
             from ``SeedSequence([seed, m, replicate])`` and the table records them.
         ms, ns: optional subsets of the scale's grid.
+        progress: print a line per grid point (default: at paper scale only).
     """
     cfg = _scale(scale)
+    progress = (scale == "paper") if progress is None else progress
     seed = check_int(seed, "seed", minimum=0)
     ms = cfg.ms if ms is None else tuple(check_int(m, "m", minimum=1) for m in ms)
     ns = cfg.ns if ns is None else tuple(ns)
@@ -242,13 +267,35 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
                 rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
                                           rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
                                           max_epochs=cfg.max_epochs, bw_iter=cfg.bw_iter,
-                                          bw_tol=cfg.bw_tol)
+                                          bw_tol=cfg.bw_tol, bw_restarts=cfg.bw_restarts)
                 frames.append(_frame(rows, m=m, n=n, replicate=rep, cfg=cfg, base=seed,
                                      seeds=seeds))
                 if progress:
                     got = ", ".join(f"{r['predictor']} {r['excess_ce']:.4f}" for r in rows)
                     print(f"[predictive] m={m} rep={rep} n={n}: excess {got}", flush=True)
     return pd.concat(frames, ignore_index=True)
+
+
+RESULTS_URL = "https://raw.githubusercontent.com/probrnn/probrnn/main/results/predictive.csv"
+
+
+def load_results(path=None) -> pd.DataFrame:
+    """The committed paper-scale table ``results/predictive.csv``.
+
+    Looks in ``path`` if given, else in ``results/`` and ``../results/`` from the working
+    directory and from the repository holding this package; failing that (e.g. on Colab, where
+    only the package is installed) it reads :data:`RESULTS_URL`.
+    """
+    from pathlib import Path
+
+    if path is not None:
+        return pd.read_csv(path)
+    repo = Path(__file__).resolve().parents[2]
+    for base in (Path.cwd(), Path.cwd().parent, repo):
+        candidate = base / "results" / "predictive.csv"
+        if candidate.is_file():
+            return pd.read_csv(candidate)
+    return pd.read_csv(RESULTS_URL)
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
@@ -265,7 +312,7 @@ def predictive_figure(df: pd.DataFrame):
 
 
 def live_point(m: int, hidden_size: int, n: int, seed: int = 0, T: int = 20, n_test: int = 500,
-               max_epochs: int = 40, bw_iter: int = 30) -> pd.DataFrame:
+               max_epochs: int = 40, bw_iter: int = 50, bw_restarts: int = 3) -> pd.DataFrame:
     """One small comparison for the live widget: a fresh sticky HMM with m states, n training
     sequences, an RNN with ``hidden_size`` units and Baum-Welch; seconds, not minutes."""
     m = check_int(m, "m", minimum=1)
@@ -277,7 +324,7 @@ def live_point(m: int, hidden_size: int, n: int, seed: int = 0, T: int = 20, n_t
     _, test = hmm.sample(n_test, T, rng=data_rng)
     rows = compare_predictors(hmm, train, test, hidden_size=hidden_size,
                               rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
-                              max_epochs=max_epochs, bw_iter=bw_iter)
+                              max_epochs=max_epochs, bw_iter=bw_iter, bw_restarts=bw_restarts)
     cfg = Scale(ms=(m,), ns=(n,), replicates=1, T=T, n_test=n_test, hidden_size=hidden_size,
-                max_epochs=max_epochs, bw_iter=bw_iter, bw_tol=1e-2)
+                max_epochs=max_epochs, bw_iter=bw_iter, bw_tol=1e-2, bw_restarts=bw_restarts)
     return _frame(rows, m=m, n=n, replicate=0, cfg=cfg, base=seed, seeds=seeds)
