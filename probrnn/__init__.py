@@ -3,11 +3,24 @@ networks* (after Choe, Shin & Spencer, 2017).
 
 Chapter by chapter:
 
-* :class:`HMM`, :mod:`probrnn.inference`: hidden Markov models and the exact forward algorithm.
+* :class:`HMM`, :mod:`probrnn.inference`: hidden Markov models and the exact forward algorithm
+  (chapter *Hidden Markov models and the forward algorithm*).
+* :func:`particle_filter`, :class:`ParticleFilterRNN`: the bootstrap particle filter and the
+  paper's particle-filter RNN (chapter *Particle filters*).
 """
 
 from .hmm import HMM, BeliefOperators
 from .inference import FilterResult, hmm_filter
+from .particle import ParticleFilterResult, particle_filter
+from .pf_rnn import ParticleFilterRNN
 
-__all__ = ["HMM", "BeliefOperators", "FilterResult", "hmm_filter"]
+__all__ = [
+    "HMM",
+    "BeliefOperators",
+    "FilterResult",
+    "hmm_filter",
+    "particle_filter",
+    "ParticleFilterResult",
+    "ParticleFilterRNN",
+]
 __version__ = "0.1.0"

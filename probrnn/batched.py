@@ -117,21 +117,24 @@ class BatchedStateRNN(nn.Module):
         symbols = torch.arange(self.n_symbols, device=obs.device)
         # one-hot by comparison (faster on a CPU than one_hot's scatter)
         x = (obs.reshape(R, B * T, 1) == symbols).to(self.head_w.dtype)  # (R, BT, K)
+        fold = self.cell != "gru"  # rnn, lstm: b_hh adds to b_ih (GRU's b_hn sits inside r *)
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
-            gi = torch.baddbmm(b_ih[:, None, :], x, w_ih.transpose(1, 2))  # (R, BT, Gk)
+            bias = b_ih + b_hh if fold else b_ih
+            gi = torch.baddbmm(bias[:, None, :], x, w_ih.transpose(1, 2))  # (R, BT, Gk)
             # unbind, not gi[:, :, t]: the backward of T slices would zero-fill T full copies
             gis = gi.reshape(R, B, T, G * k).unbind(dim=2)  # T x (R, B, Gk)
             w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
-            h = gi.new_zeros(R, B, k)
-            c = gi.new_zeros(R, B, k)
+            h = c = None  # h_0 = c_0 = 0
             outs = []
             for t in range(T):
-                if k == 1:  # a (B, 1) x (1, G) product is an outer product: skip bmm's overhead
-                    gh = torch.addcmul(b_hh[:, None, :], h, w_hh_t)  # (R, B, G)
+                if fold:  # pre-activation W x + U h + b, with U h_0 = 0 skipped
+                    pre = gis[t] if h is None else _matmul_add(gis[t], h, w_hh_t)
+                    h, c = _cell_step(self.cell, pre, None, h, c, k)
                 else:
-                    gh = torch.baddbmm(b_hh[:, None, :], h, w_hh_t)  # (R, B, Gk)
-                h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
+                    gh = (b_hh[:, None, :].expand_as(gis[t]) if h is None
+                          else _matmul_add(b_hh[:, None, :], h, w_hh_t))  # (R, B, Gk)
+                    h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
                 outs.append(h)
             x = torch.stack(outs, dim=2).reshape(R, B * T, k)  # (R, BT, k)
         return x.reshape(R, B, T, k)
@@ -174,19 +177,32 @@ class BatchedStateRNN(nn.Module):
         return net.eval()
 
 
+def _matmul_add(a, h, w_t):
+    """a + h @ w_t, batched over members: h (R, B, k), w_t (R, k, Gk), a broadcastable."""
+    if h.shape[-1] == 1:  # a (B, 1) x (1, Gk) product is an outer product: skip bmm's overhead
+        return torch.addcmul(a, h, w_t)
+    return torch.baddbmm(a, h, w_t)
+
+
 def _cell_step(cell: str, gi, gh, h, c, k: int):
-    """One step of torch's cell equations, batched over members: gi, gh (R, B, Gk)."""
+    """One step of torch's cell equations, batched over members.
+
+    rnn and lstm get the whole pre-activation in ``gi`` (``gh`` is None); the GRU gets the
+    input part ``gi`` and the recurrent part ``gh`` (R, B, 3k) separately. ``h``/``c`` None
+    stand for zeros (the first step).
+    """
     if cell == "rnn":
-        return torch.tanh(gi + gh), c
+        return torch.tanh(gi), c
     if cell == "gru":
         i_r, i_z, i_n = gi.split(k, dim=-1)
         h_r, h_z, h_n = gh.split(k, dim=-1)
         r = torch.sigmoid(i_r + h_r)
         z = torch.sigmoid(i_z + h_z)
         n = torch.tanh(i_n + r * h_n)
-        return (1 - z) * n + z * h, c
-    i, f, g, o = (gi + gh).split(k, dim=-1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return (n - z * n if h is None else (1 - z) * n + z * h), c
+    i, f, g, o = gi.split(k, dim=-1)
+    ig = torch.sigmoid(i) * torch.tanh(g)
+    c = ig if c is None else torch.sigmoid(f) * c + ig
     return torch.sigmoid(o) * torch.tanh(c), c
 
 
@@ -242,7 +258,9 @@ def _cross_entropy(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tens
     """obs, states (R, B, T) -> per-step cross-entropy -log p(states | obs) (R, B, T)."""
     R, B, T = obs.shape
     logp = torch.log_softmax(model.state_logits(obs), dim=1)  # (R, m, BT)
-    return -logp.gather(1, states.reshape(R, 1, B * T)).reshape(R, B, T)
+    # pick log p(state) with a comparison mask: faster than gather along dim 1 on a CPU
+    pick = states.reshape(R, 1, B * T) == torch.arange(logp.shape[1], device=logp.device)[:, None]
+    return -torch.where(pick, logp, 0.0).sum(1).reshape(R, B, T)
 
 
 def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor,

@@ -25,7 +25,9 @@ G spans T = horizon + 1 time steps, so every conditional P(X_{t+1} | x_1..t) wit
 ``ValueError``. Sampling (:meth:`RNNGraphicalModel.sample`) accepts any length, since the
 conditional distributions do not depend on t.
 
-All arithmetic runs in float64 on a snapshot of the RNN's weights taken at construction.
+All arithmetic runs in float64, on a copy of the RNN's weights taken afresh at every public call
+(so the model always describes the network as it is now, even if its weights were edited after
+the model was built).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class RNNGraphicalModel:
     """M(G; alpha, beta) of a :class:`SequenceRNN` (see the module docstring).
 
     Args:
-        rnn: any SequenceRNN (trained or not); its weights are copied (float64) now.
+        rnn: any SequenceRNN (trained or not).
         horizon: the longest prefix :meth:`conditional` accepts (the graph has horizon + 1
             time steps).
     """
@@ -89,10 +91,24 @@ class RNNGraphicalModel:
         if not isinstance(rnn, SequenceRNN):
             raise ValueError(f"rnn must be a probrnn SequenceRNN (got {type(rnn).__name__})")
         self.horizon = check_int(horizon, "horizon", minimum=1)
+        self.rnn = rnn
         self.net = rnn.float64_copy()
-        self.n_symbols = rnn.n_symbols
-        self.state_size = rnn.state_size
-        self.first_model = rnn.first_model
+
+    def _refresh(self) -> None:
+        """Take a fresh float64 copy of the RNN's current weights (start of each public call)."""
+        self.net = self.rnn.float64_copy()
+
+    @property
+    def n_symbols(self) -> int:
+        return self.rnn.n_symbols
+
+    @property
+    def state_size(self) -> int:
+        return self.rnn.state_size
+
+    @property
+    def first_model(self):
+        return self.rnn.first_model
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(K={self.n_symbols}, S={self.state_size}, "
@@ -126,6 +142,7 @@ class RNNGraphicalModel:
         n = check_int(n, "n (number of sequences)", minimum=0)
         T = check_int(T, "T (sequence length)", minimum=1)
         gen = as_rng(rng)
+        self._refresh()
         obs = np.empty((n, T), dtype=np.int64)
         obs[:, 0] = resolve_first(first, n, self.n_symbols, self.first_model, gen)
         hidden = np.empty((n, T, self.state_size))
@@ -179,6 +196,7 @@ class RNNGraphicalModel:
         x_{t+1..T} of the prefix (T = horizon + 1) and normalising; returns a (K,) array.
         """
         seq = self._check_prefix(prefix)
+        self._refresh()
         if method == "enumerate":
             return self._enumerate(seq)
         if method not in ("monte_carlo", "rejection"):
@@ -257,6 +275,7 @@ class RNNGraphicalModel:
     def rnn_conditional(self, prefix) -> np.ndarray:
         """The RNN's own answer g_beta(h_t*), h_t* computed by the network on the prefix: (K,)."""
         seq = self._check_prefix(prefix)
+        self._refresh()
         with torch.no_grad():
             logits = self.net(self._tensor(seq[None, :]))  # (1, t, K)
             return torch.softmax(logits[0, -1], dim=-1).cpu().numpy()
@@ -375,6 +394,7 @@ def sample_future(model: RNNGraphicalModel, x_t: int, n: int, h_prev=None, rng=N
     n = check_int(n, "n", minimum=2)
     gen = as_rng(rng)
     seq = check_sequences([x_t], model.n_symbols, name="x_t")[0][0]
+    model._refresh()
     with torch.no_grad():
         if h_prev is None:
             h = model._initial(n)

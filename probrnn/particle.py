@@ -107,15 +107,13 @@ def stream_rows(seeds: np.ndarray, t: np.ndarray, purpose: int, rows: np.ndarray
     n = seeds.shape[0]
     if out is None:
         out = np.empty((n, width))
-    start = 0
-    while start < n:
-        stop = start + 1
-        while (stop < n and seeds[stop] == seeds[start] and t[stop] == t[start]
-               and rows[stop] == rows[stop - 1] + 1):
-            stop += 1
-        stream(int(seeds[start]), int(t[start]), purpose, int(rows[start]), stop - start, width,
-               out=out[start:stop])
-        start = stop
+    seeds, t, rows = (np.asarray(a, dtype=np.int64) for a in (seeds, t, rows))
+    # a new run starts where the seed or step changes or the row numbers are not consecutive
+    cut = (seeds[1:] != seeds[:-1]) | (t[1:] != t[:-1]) | (rows[1:] != rows[:-1] + 1)
+    starts = np.concatenate([[0], np.flatnonzero(cut) + 1, [n]])
+    for a, b in zip(starts[:-1], starts[1:], strict=True):
+        stream(int(seeds[a]), int(t[a]), purpose, int(rows[a]), int(b - a), width,
+               out=out[a:b])
     return out
 
 

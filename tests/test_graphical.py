@@ -158,3 +158,43 @@ def test_bad_inputs_raise_value_errors():
         big.conditional([0], method="enumerate")
     with pytest.raises(ValueError, match="first must be a symbol"):
         model.sample(2, 3, first=[[0, 1], [0]])
+
+
+@pytest.mark.parametrize("T", [2, 4, 6])
+def test_graph_figure_draws_exactly_the_edges_of_G(T):
+    from probrnn.figures.generative import graph_figure
+
+    fig = graph_figure(T, kind="graphical")
+    arrows = [a for a in fig.layout.annotations if a.showarrow]
+    assert len(arrows) == T + (T - 1) + (T - 1)  # X_t -> H_t, H_{t-1} -> H_t, H_t -> X_{t+1}
+    nodes = [s for s in fig.layout.shapes if s.type == "circle"]
+    assert len(nodes) == 2 * T
+    comp = graph_figure(T, kind="computational")
+    assert len([a for a in comp.layout.annotations if a.showarrow]) == 3 * T
+    with pytest.raises(ValueError, match="kind"):
+        graph_figure(T, kind="factor")
+
+
+def test_theorem5_and_dependence_figures():
+    from probrnn.figures.generative import dependence_figure, theorem5_figure
+
+    rnn = _random_rnn(2, 3, "rnn", 0)
+    model = RNNGraphicalModel(rnn)
+    table = theorem5_table(model, rnn, max_length=2, n_samples=2000, rng=0)
+    fig = theorem5_figure(table)
+    mc = [tr for tr in fig.data if tr.name == "monte carlo"][0]
+    np.testing.assert_allclose(mc.y, table[table.x == 1]["monte_carlo_z"])
+    h, _, x3 = sample_future(model, 0, 500, rng=0)
+    fig = dependence_figure(h, x3, h, x3, unit=0)
+    assert sum(len(tr.x) for tr in fig.data) == 2 * 500
+
+
+def test_model_follows_weights_edited_after_it_was_built():
+    rnn = SequenceRNN(2, 4, seed=0)
+    model = RNNGraphicalModel(rnn)
+    with torch.no_grad():
+        for p in rnn.parameters():
+            p.normal_(0, 2.0, generator=torch.Generator().manual_seed(9))
+    g = rnn.predict_next(np.array([1, 0, 1]))[-1]
+    np.testing.assert_allclose(model.conditional([1, 0, 1], method="enumerate"), g, atol=1e-12)
+    np.testing.assert_allclose(model.rnn_conditional([1, 0, 1]), g, atol=1e-12)

@@ -150,7 +150,7 @@ def test_time_slider_and_trace():
         particle_time_slider(G, W[:, :3], H, obs)
 
 
-def test_belief_comparison_and_live_pieces():
+def test_belief_comparison_and_live_pieces(capsys):
     res = compare_one(M=10, k=2, seed=1, n_train=200, n_test=40, steps=10)
     assert list(res["metrics"].method)[0] == "forward"
     assert res["metrics"].loc[0, "agreement"] == 1.0 and res["metrics"].loc[0, "mean_tv"] == 0
@@ -163,3 +163,8 @@ def test_belief_comparison_and_live_pieces():
 
     box = pf_rnn_explorer()
     assert len(box.children) == 3
+    controls, run = box.children[0].children, box.children[1].children[1]
+    controls[0].value, controls[1].value = 5, 1  # M = 5 particles, k = 1 unit: quick
+    run.click()  # runs the comparison; without a frontend the output goes to stdout
+    shown = capsys.readouterr().out
+    assert "particle filter, M = 5" in shown and "RNN, k = 1" in shown

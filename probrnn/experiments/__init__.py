@@ -25,6 +25,7 @@ REGISTRY = {
     "fig5": ("probrnn.experiments.forward_rnn", "fig5", "fig5_figure"),
     "fig6": ("probrnn.experiments.forward_rnn", "fig6", "fig6_figure"),
     "fig7": ("probrnn.experiments.particles", "fig7", "fig7_figure"),
+    "pf_convergence": ("probrnn.experiments.particles", "pf_convergence", "pf_convergence_figure"),
     "predictive": ("probrnn.experiments.predictive", "predictive", "predictive_figure"),
 }
 

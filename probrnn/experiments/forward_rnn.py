@@ -115,8 +115,13 @@ def _hmm_and_data(point: dict):
     return hmm, pool_obs, pool_states, test_obs, test_states
 
 
-def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn") -> list[dict]:
-    """Train the networks of ``points`` (same k) as one batched model; one row per point."""
+def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn",
+              return_models: bool = False):
+    """Train the networks of ``points`` (same k) as one batched model; one row per point.
+
+    With ``return_models=True`` also returns, per point, a dict with the trained ``model``,
+    its ``history`` and the test set's ``obs``, ``states``, ``filtered`` and ``proba``.
+    """
     data = [_hmm_and_data(p) for p in points]
     tasks = [FitTask(obs[: p["n_train"]], st[: p["n_train"]], p["m"], p["fit_seed"])
              for p, (_, obs, st, _, _) in zip(points, data, strict=True)]
@@ -124,9 +129,13 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn") 
     fits = fit_state_rnns(tasks, n_symbols=points[0]["n_symbols"], hidden_size=k, cell=cell,
                           steps=steps, progress=False)
     seconds = time.perf_counter() - start
-    rows = []
+    rows, extras = [], []
     for p, (hmm, _, _, tobs, tst), (net, hist) in zip(points, data, fits, strict=True):
-        metrics = forward_metrics(net.predict_proba(tobs), hmm.filter(tobs), tst)
+        filtered, proba = hmm.filter(tobs), net.predict_proba(tobs)
+        metrics = forward_metrics(proba, filtered, tst)
+        if return_models:
+            extras.append(dict(model=net, history=hist, hmm=hmm, obs=tobs, states=tst,
+                               filtered=filtered, proba=proba))
         s = hist.settings
         rows.append(dict(
             p, k=k, cell=cell, steps=s["steps"], batch_size=s["batch_size"], lr=s["lr"],
@@ -135,7 +144,7 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn") 
             rnn_params=state_rnn_n_params(p["n_symbols"], p["m"], k, cell),
             hmm_params=hmm.n_params, chance=1.0 / p["m"], **metrics,
         ))
-    return rows
+    return (rows, extras) if return_models else rows
 
 
 def _run_groups(groups: list[tuple[list[dict], int, int]], workers: int) -> list[dict]:
@@ -250,6 +259,53 @@ def fig6(scale: str = "quick", seed: int = 0, ms=None, k=None, workers=None) -> 
     groups = [([p], k, cfg["steps"]) for p in sorted(points, key=lambda p: -p["m"])]
     rows = _run_groups(groups, _workers(scale, workers))
     return pd.DataFrame(rows).sort_values("m", ignore_index=True)
+
+
+# ---------------------------------------------------------------------- single runs and grids
+
+
+def near_memoryless_hmm(eps: float = 0.02) -> HMM:
+    """A 2-state, 3-symbol HMM whose transition rows differ by only 2 * eps.
+
+    Symbol 1 is equally likely in both states, so after it the posterior is the prediction
+    from the past, within about 2 * eps of 1/2: those steps are near-ties, and whether an RNN's
+    argmax agrees with the forward algorithm's there is close to a coin flip.
+    """
+    a = 0.5 + eps
+    return HMM([0.5, 0.5], [[a, 1 - a], [1 - a, a]], [[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])
+
+
+def train_and_compare(hmm: HMM, k: int, n: int, *, seed: int = 0, n_test: int = 2000,
+                      T: int = T_LEN, cell: str = "rnn", steps: int | None = None) -> dict:
+    """Sample n training and ``n_test`` test sequences from ``hmm``, train a k-unit RNN on the
+    training ones, and compare it with the forward algorithm on the test ones.
+
+    Returns a dict with ``model``, ``history``, ``metrics`` (:func:`forward_metrics`), and the
+    test set's ``obs``, ``states``, ``filtered`` (forward) and ``proba`` (RNN) arrays.
+    Seeds: training data ``_seed(seed, 1)``, test data ``_seed(seed, 2)``, fit ``seed``.
+    """
+    states, obs = hmm.sample(n, T, rng=_seed(seed, 1))
+    tstates, tobs = hmm.sample(n_test, T, rng=_seed(seed, 2))
+    [(net, hist)] = fit_state_rnns([FitTask(obs, states, hmm.m, seed)], n_symbols=hmm.n_symbols,
+                                   hidden_size=k, cell=cell, steps=steps, progress=False)
+    filtered, proba = hmm.filter(tobs), net.predict_proba(tobs)
+    return dict(model=net, history=hist, metrics=forward_metrics(proba, filtered, tstates),
+                obs=tobs, states=tstates, filtered=filtered, proba=proba)
+
+
+def forward_grid(ms=(2, 3, 4), ks=(1, 4, 16), ns=(300, 3000), *, seed: int = 0,
+                 n_test: int = 2000, steps: int | None = 300, workers: int = 1) -> pd.DataFrame:
+    """A small grid over (m, k, n) for the chapter's static explorer: one HMM per m
+    (Dirichlet(1), 3 symbols, T = 8), nested training sets, one RNN per grid point."""
+    points = [
+        _base_point("grid", "quick", seed, hmm_index=0, m=m, k=k, n_train=n, n_pool=max(ns),
+                    n_test=n_test, hmm_seed=_seed(seed, 7, m, 0), data_seed=_seed(seed, 7, m, 1),
+                    test_seed=_seed(seed, 7, m, 2), fit_seed=_seed(seed, 7, m, 3, k, n))
+        for m in ms for k in ks for n in ns
+    ]
+    groups = [([p for p in points if p["k"] == k], k, steps) for k in sorted(ks, reverse=True)]
+    rows = _run_groups(groups, workers)
+    return pd.DataFrame(rows).sort_values(["m", "k", "n_train"], ignore_index=True)
 
 
 def recompute_row(row) -> dict:

@@ -292,3 +292,46 @@ def training_curves(history_frame: pd.DataFrame, best_loss: float | None = None)
                       xaxis_title="step", yaxis_title="nats per step")
     return with_alt(fig, "Held-out cross-entropy of each random restart against the training "
                          "step, with the forward algorithm's cross-entropy as a dashed floor.")
+
+
+def rnn_vs_forward(filtered, proba, metrics: Mapping | None = None, title: str | None = None,
+                   max_points: int = 4000) -> go.Figure:
+    """One trained RNN against the forward algorithm: p_RNN(H_t = i) against p_fwd(H_t = i).
+
+    Args:
+        filtered, proba: (n, T, m) posteriors of the forward algorithm and of the RNN.
+        metrics: optional :func:`probrnn.experiments.forward_rnn.forward_metrics` dict, shown
+            in the title.
+        max_points: at most this many (step, state) pairs are drawn (the first ones).
+    """
+    f = np.asarray(filtered, dtype=float)
+    p = np.asarray(proba, dtype=float)
+    if f.shape != p.shape or f.ndim != 3:
+        raise ValueError(f"filtered and proba must both be (n, T, m) (got {f.shape}, {p.shape})")
+    m = f.shape[-1]
+    x, y = f.reshape(-1)[:max_points], p.reshape(-1)[:max_points]
+    state = np.tile(np.arange(m), f.size // m)[:max_points]
+    fig = go.Figure()
+    for i in range(m):
+        sel = state == i
+        fig.add_trace(go.Scattergl(
+            x=x[sel], y=y[sel], mode="markers", name=f"state {i}",
+            marker=dict(size=5, opacity=0.4, color=OKABE_ITO[i % len(OKABE_ITO)]),
+            hovertemplate=f"state {i}<br>forward %{{x:.3f}}<br>RNN %{{y:.3f}}<extra></extra>",
+            showlegend=m <= 8,
+        ))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", showlegend=False,
+                             line=dict(color="#7f7f7f", dash="dot"), hoverinfo="skip"))
+    if title is None:
+        title = "RNN posterior against the forward algorithm's"
+    if metrics:
+        title += (f"<br><sup>agreement {metrics['agree']:.3f} (non-ties "
+                  f"{metrics['agree_nontie']:.3f}), accuracy RNN {metrics['acc_rnn']:.3f} vs "
+                  f"forward {metrics['acc_fwd']:.3f}, mean TV {metrics['mean_tv']:.3f}</sup>")
+    fig.update_layout(title=title, height=460, xaxis_title="forward algorithm p(H_t = i | x_1..t)",
+                      yaxis_title="RNN p(H_t = i | x_1..t)")
+    fig.update_xaxes(range=[-0.02, 1.02])
+    fig.update_yaxes(range=[-0.02, 1.02])
+    return with_alt(fig, "Scatter of the RNN's posterior probability of each hidden state "
+                         "against the forward algorithm's, over test steps; points on the dotted "
+                         "diagonal mean the two agree exactly.")

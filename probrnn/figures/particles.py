@@ -63,7 +63,9 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
     fig.add_hline(y=acc_fwd, line=dict(color=OKABE_ITO[2], dash="dash"), row=1, col=1,
                   annotation_text=f"forward algorithm {acc_fwd:.3f}",
                   annotation_position="bottom right")
-    fig.add_hline(y=1.0, line=dict(color=OKABE_ITO[2], dash="dash"), row=2, col=1)
+    fig.add_hline(y=1.0, line=dict(color=OKABE_ITO[2], dash="dash"), row=2, col=1,
+                  annotation_text="forward algorithm (agrees with itself)",
+                  annotation_position="bottom right")
     fig.update_xaxes(type="log", title_text="d: hidden units of the RNN / particles of the filter",
                      row=2, col=1)
     fig.update_xaxes(type="log", row=1, col=1)
