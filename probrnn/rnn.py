@@ -32,6 +32,7 @@ from .state_rnn import StateRNN, state_rnn_n_params
 
 __all__ = [
     "StateRNN", "FitHistory", "FitTask", "fit_state_rnn", "fit_state_rnns", "default_settings",
+    "untrained_state_rnn",
     "exact_forward_rnn", "ExactForwardRNN", "fit_belief_probe", "BeliefProbe",
     "state_rnn_n_params",
 ]
@@ -244,6 +245,20 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
         )
         out.append((net, hist))
     return out
+
+
+def untrained_state_rnn(n_symbols: int, n_states: int, hidden_size: int, cell: str = "rnn",
+                        seed: int = 0, num_layers: int = 1) -> StateRNN:
+    """A :class:`StateRNN` with torch's default random initial weights, drawn from ``seed``
+    (a baseline: what do random hidden units already tell about the beliefs?)."""
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
+    n_states = check_int(n_states, "n_states", minimum=1)
+    hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
+    num_layers = check_int(num_layers, "num_layers", minimum=1)
+    gen = torch_generator(check_int(seed, "seed", minimum=0))
+    model = BatchedStateRNN(n_symbols, [n_states], hidden_size, check_cell(cell), num_layers,
+                            [gen])
+    return model.export(0)
 
 
 def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: int,

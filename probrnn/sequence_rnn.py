@@ -396,7 +396,7 @@ def fit_sequence_rnn(obs, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
             thread count).
         max_epochs, batch_size, lr: Adam on the mean negative log-likelihood per predicted
             symbol, sum_t -log g_beta(h_t)[x_{t+1}] / (n (T - 1)); the learning rate is halved
-            when the validation loss stalls for ``patience // 2`` epochs.
+            when the validation loss has not improved for more than ``patience // 2`` epochs.
         val_fraction: share of sequences held out (at least 1 when n >= 2) for early stopping;
             training stops after ``patience`` epochs without improvement and the best
             validation weights are returned. 0 disables it (all epochs, last weights).

@@ -1,4 +1,5 @@
-"""Sphinx extension for the book: serve plotly.js once, from the book's own ``_static``.
+"""Sphinx extension for the book: serve plotly.js from the book's own ``_static``, on the pages
+that have figures, and keep those figures readable in the theme's dark mode.
 
 Listed in ``_config.yml`` under ``sphinx.extra_extensions``. Each figure's HTML (see
 :mod:`probrnn.plotting`) contains no plotly.js of its own, so the built book draws every figure
@@ -10,6 +11,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from docutils import nodes
+
+# In dark mode pydata-sphinx-theme paints HTML cell outputs light grey (for widgets and HTML made
+# for white pages). Book figures follow the page's mode themselves, so keep the page behind them.
+FIGURE_CSS = """\
+html[data-theme=dark] .bd-content div.cell_output div.output.text_html:has(> .probrnn-figure) {
+  background-color: transparent;
+  padding: 0;
+}
+"""
+
 
 def _plotly_js() -> Path:
     import plotly
@@ -17,16 +29,39 @@ def _plotly_js() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def _copy_plotly(app, exception):
+def _copy_assets(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_plotly_js(), static / "plotly.min.js")
+    (static / "probrnn.css").write_text(FIGURE_CSS)
+
+
+def _page_scripts(app, pagename, templatename, context, doctree):
+    """plotly.js (4.8 MB) only where a figure is; each identical script once.
+
+    Under Jupyter Book, sphinx-thebe's inline ``const THEBE_JS_URL = ...`` is registered twice
+    (once with filename None, once with ""), a SyntaxError on every page.
+    """
+    has_figure = doctree is not None and any(
+        "probrnn-figure" in n.astext() for n in doctree.findall(nodes.raw))
+    seen, keep = set(), []
+    for js in context.get("script_files", []):
+        name = str(getattr(js, "filename", js) or "")
+        if name.endswith("plotly.min.js") and not has_figure:
+            continue
+        key = (name, tuple(sorted(getattr(js, "attributes", {}).items())))
+        if key not in seen:
+            seen.add(key)
+            keep.append(js)
+    context["script_files"] = keep
 
 
 def setup(app):
     # Loaded in <head> before any figure's script, and before require.js could hide it.
     app.add_js_file("plotly.min.js", priority=100)
-    app.connect("build-finished", _copy_plotly)
-    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "0.1"}
+    app.add_css_file("probrnn.css")
+    app.connect("build-finished", _copy_assets)
+    app.connect("html-page-context", _page_scripts)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "0.2"}

@@ -311,27 +311,60 @@ _COLLECT_JS = r"""
 }
 """
 
-# The colour of every piece of figure text that sits on the page background, with that
-# background (figures use a transparent paper so the page shows through).
+# The colour of every piece of figure text and of what is behind it. Axis, legend, title, slider
+# and colour-bar text sits on the page (figures have a transparent paper); annotation and trace
+# text may sit on a filled shape or marker, which is then its background ("unknown" over a
+# heatmap image, whose pixels are not read).
 _FIGURE_TEXT_JS = r"""
 () => {
-  const sel = '.gtitle, .xtitle, .ytitle, .xtick text, .ytick text, .legendtext, .cbtitle text, '
-            + '.cbaxis text, .slider-label, .slider-current-value, .updatemenu-item-text';
-  const background = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = getComputedStyle(e).backgroundColor;
-      if (c && !/rgba\(.*,\s*0\)$/.test(c) && c !== 'transparent') return c;
-    }
-    return 'rgb(255, 255, 255)';
+  const onPage = '.gtitle, .xtitle, .ytitle, .xtick text, .ytick text, .legendtext, .cbtitle text, '
+               + '.cbaxis text, .slider-label, .slider-current-value';
+  const local = '.annotation-text, .textpoint text, .bartext';
+  const rgba = c => {
+    const m = /rgba?\(([^)]+)\)/.exec(c || '');
+    if (!m) return null;
+    const p = m[1].split(',').map(parseFloat);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
   };
-  return Array.from(document.querySelectorAll('.plotly-graph-div')).map(fig => ({
-    id: fig.id,
-    background: background(fig),
-    texts: Array.from(fig.querySelectorAll(sel))
-      .filter(t => t.textContent.trim() && !t.closest('.updatemenu-container, .hoverlayer'))
-      .map(t => ({cls: t.getAttribute('class') || t.parentElement.getAttribute('class') || '',
-                  text: t.textContent.trim().slice(0, 30), fill: getComputedStyle(t).fill})),
-  }));
+  const css = c => 'rgb(' + c.slice(0, 3).map(Math.round).join(', ') + ')';
+  const pageBackground = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) return c;
+    }
+    return [255, 255, 255, 1];
+  };
+  const localBackground = (t, fig, page) => {
+    const r = t.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    let bg = page, unknown = false;
+    for (const c of fig.querySelectorAll('.shapelayer path, .point, .annotation .bg, image')) {
+      const b = c.getBoundingClientRect();
+      if (x < b.left || x > b.right || y < b.top || y > b.bottom) continue;
+      if (c.tagName.toLowerCase() === 'image') { unknown = true; continue; }
+      const s = getComputedStyle(c), f = rgba(s.fill);
+      const a = f ? f[3] * parseFloat(s.fillOpacity || '1') * parseFloat(s.opacity || '1') : 0;
+      if (a <= 0.05) continue;
+      bg = [0, 1, 2].map(i => f[i] * a + bg[i] * (1 - a)).concat([1]);
+      unknown = false;
+    }
+    return unknown ? 'unknown' : css(bg);
+  };
+  return Array.from(document.querySelectorAll('.plotly-graph-div')).map(fig => {
+    const page = pageBackground(fig);
+    const item = (t, where) => ({
+      where, cls: t.getAttribute('class') || t.parentElement.getAttribute('class') || '',
+      text: t.textContent.trim().slice(0, 30), fill: getComputedStyle(t).fill,
+      background: where === 'page' ? css(page) : localBackground(t, fig, page)});
+    const keep = t => t.textContent.trim() && !t.closest('.updatemenu-container, .hoverlayer')
+                      && getComputedStyle(t).visibility !== 'hidden'
+                      && t.getBoundingClientRect().width > 0;
+    return {
+      id: fig.id, background: css(page),
+      texts: Array.from(fig.querySelectorAll(onPage)).filter(keep).map(t => item(t, 'page'))
+        .concat(Array.from(fig.querySelectorAll(local)).filter(keep).map(t => item(t, 'local'))),
+    };
+  });
 }
 """
 

@@ -2,11 +2,13 @@
 
 Every page of the book is opened once (light mode, then switched to the theme's dark mode) and
 checked for: console and page errors; requests that tried to leave the machine; plotly figures
-that did not draw; plotly.js loaded other than exactly once, or inlined; MathJax that did not
-typeset or reported a TeX error; cross-references, citations and links that do not resolve;
-figure text that is unreadable in either mode; figures without alt text, controls without labels,
+that did not draw; plotly.js loaded more than once (or not at all where there are figures), or
+inlined; MathJax that did not typeset or reported a TeX error; cross-references, citations and
+links that do not resolve; figure text that is unreadable in either mode (contrast with what is
+behind it); figures without alt text or a visible caption, sliders and controls without labels,
 images without alt. Screenshots of every page in both modes and a page-weight table go to
-``_build/screenshots/``. The launch buttons of chapter pages are checked in the HTML.
+``_build/screenshots/``. The launch and download buttons of chapter pages are checked in the
+HTML. The last tests run every check on a deliberately broken page, to show each can fail.
 
 The book under test is ``$PROBRNN_BOOK_HTML`` if set, else ``_build/html`` if it is newer than
 every source, else a fresh ``jupyter-book build . --all -W -n --keep-going`` (see
@@ -42,7 +44,10 @@ needs_chromium = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason=f"no Chromium at {CHROMIUM} (apt-get install chromium); .ci/run installs it",
 )
-MIN_CONTRAST = 4.5  # WCAG AA for normal-size text
+MIN_CONTRAST = 4.5  # WCAG AA for normal-size text: axis, legend, title and slider text
+# Labels inside a diagram (annotations, trace text), often coloured like the arrow or marker they
+# name: at least WCAG's 3:1 for graphical objects and large text.
+MIN_LABEL_CONTRAST = 3.0
 PAGE_BUDGET = 25_000_000  # bytes; a page over this has almost surely inlined something big
 
 
@@ -93,14 +98,18 @@ def reference_problems(r: PageReport) -> list[str]:
             + [f"broken link {b}" for b in r.broken_links])
 
 
-def _text_contrasts(figures: list[dict]) -> list[tuple[str, str, float, float]]:
-    """(figure id, text, contrast with the background, luminance of the text)."""
+def _text_contrasts(figures: list[dict], where: str | None = None):
+    """(figure id, text, contrast with what is behind it, luminance of the text, the minimum
+    contrast it needs), for text whose background is known (``where``: "page" or "local")."""
     out = []
     for fig in figures:
-        bg = parse_rgb(fig["background"])
         for t in fig["texts"]:
-            fill = parse_rgb(t["fill"])
-            out.append((fig["id"], f"{t['cls']} '{t['text']}'", contrast(fill, bg), luminance(fill)))
+            if t["background"] == "unknown" or (where and t["where"] != where):
+                continue
+            fill, bg = parse_rgb(t["fill"]), parse_rgb(t["background"])
+            need = MIN_CONTRAST if t["where"] == "page" else MIN_LABEL_CONTRAST
+            out.append((fig["id"], f"{t['cls']} '{t['text']}'", contrast(fill, bg),
+                        luminance(fill), need))
     return out
 
 
@@ -112,12 +121,12 @@ def dark_mode_problems(r: PageReport) -> list[str]:
             if (mode == "dark") != (bg < 0.2):
                 problems.append(f"{mode} mode: page behind figure {fig['id']} has luminance "
                                 f"{bg:.2f}")
-        for fid, text, ratio, _ in _text_contrasts(figures):
-            if ratio < MIN_CONTRAST:
+        for fid, text, ratio, _, need in _text_contrasts(figures):
+            if ratio < need:
                 problems.append(f"{mode} mode: figure {fid} text {text} has contrast "
-                                f"{ratio:.1f} < {MIN_CONTRAST}")
-    light = {(f, t): lum for f, t, _, lum in _text_contrasts(r.figure_text)}
-    for fid, text, _, lum in _text_contrasts(r.dark_figure_text):
+                                f"{ratio:.1f} < {need}")
+    light = {(f, t): lum for f, t, _, lum, _ in _text_contrasts(r.figure_text, "page")}
+    for fid, text, _, lum, _ in _text_contrasts(r.dark_figure_text, "page"):
         if (fid, text) in light and lum <= light[(fid, text)]:
             problems.append(f"figure {fid} text {text} did not turn lighter in dark mode")
     return problems
@@ -273,7 +282,7 @@ def test_figures_open_in_dark_mode(book, browser, reports):
                       color_scheme="dark")
     assert r.dom["theme"] == "dark", f"the theme did not follow the system: {r.dom['theme']}"
     assert not figure_problems(r) and not load_problems(r)
-    bad = [(f, t, c) for f, t, c, _ in _text_contrasts(r.figure_text) if c < MIN_CONTRAST]
+    bad = [(f, t, c) for f, t, c, _, need in _text_contrasts(r.figure_text) if c < need]
     assert not bad, f"{with_figures[0]} opened in dark mode: low-contrast figure text {bad}"
 
 
@@ -339,6 +348,9 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
                                 xaxis=dict(tickfont=dict(color="#ffffff"))))
     fig.update_layout(sliders=[dict(steps=[dict(label="a", method="skip")],
                                     currentvalue=dict(visible=False))])
+    # A near-black label on a black box: unreadable in either mode.
+    fig.add_shape(type="rect", x0=1.2, x1=1.8, y0=1.5, y1=2.5, fillcolor="#000000", line_width=0)
+    fig.add_annotation(x=1.5, y=2, text="boxed", showarrow=False, font=dict(color="#222222"))
     page = tmp_path / "bad.html"
     page.write_text(_BAD_PAGE.format(plotly=(book.html / "_static" / "plotly.min.js").as_uri(),
                                      mathjax=mathjax.as_uri(), figure=figure_html(fig, "white")))
@@ -355,7 +367,9 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
     refs = text(reference_problems(r))
     for fault in ("sec-nope", "id9", "??", "{prf:ref}`", "missing.html", "nowhere"):
         assert fault in refs, f"{fault!r} not reported in:\n{refs}"
-    assert "figure white text" in text(dark_mode_problems(r))  # white text on a light page
+    dark = text(dark_mode_problems(r))
+    assert "figure white text xtick" in dark, dark  # white tick labels on a light page
+    assert "light mode: figure white text annotation-text 'boxed'" in dark, dark
     a11y = text(accessibility_problems(r))
     for fault in ("figure never has no real alt text", "figure white slider 0 has no label",
                   "figure never has no visible caption",
@@ -378,6 +392,9 @@ def test_renderer_follows_the_page_mode(tmp_path, browser):
     fig = with_alt(go.Figure(go.Scatter(x=[1, 2, 3], y=[2, 1, 3], name="a line")),
                    "A line through three points, rising at the end.")
     fig.update_layout(title="Three points", xaxis_title="x", yaxis_title="y", showlegend=True)
+    # A white label on a black box reads in both modes (its own background, not the page's).
+    fig.add_shape(type="rect", x0=1.2, x1=1.8, y0=2.2, y1=2.8, fillcolor="#000000", line_width=0)
+    fig.add_annotation(x=1.5, y=2.5, text="boxed", showarrow=False, font=dict(color="#ffffff"))
     plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     page = tmp_path / "fig.html"
     page.write_text(
@@ -388,4 +405,6 @@ def test_renderer_follows_the_page_mode(tmp_path, browser):
     r = browser.visit(page, tmp_path)
     assert not figure_problems(r) and not load_problems(r) and not accessibility_problems(r)
     assert r.figure_text[0]["texts"] and r.dark_figure_text[0]["texts"]
+    boxed = [t for t in r.dark_figure_text[0]["texts"] if t["text"] == "boxed"]
+    assert boxed and boxed[0]["background"] == "rgb(0, 0, 0)", boxed
     assert not dark_mode_problems(r), dark_mode_problems(r)

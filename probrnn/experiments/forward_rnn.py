@@ -33,9 +33,10 @@ TIE_MARGIN = 0.1
 N_SMALL_TEST = 100  # the paper's test set size
 
 FIG5 = {
-    "quick": dict(ks=(1, 20), ns=(200, 2000), n_hmms=1, n_pool=2000, n_test=2000, steps=250),
+    "quick": dict(ks=(1, 20), ns=(200, 2000), n_hmms=1, n_pool=2000, n_test=2000, steps=250,
+                  census=(0, ())),
     "paper": dict(ks=(1, 20, 100), ns=(100, 200, 500, 1000, 2000, 5000, 10000, 20000),
-                  n_hmms=3, n_pool=20000, n_test=10000, steps=None),
+                  n_hmms=3, n_pool=20000, n_test=10000, steps=None, census=(20, (1, 2))),
 }
 FIG6 = {
     "quick": dict(ms=(2, 4, 8), k=20, n=2000, n_test=2000, steps=250),
@@ -125,10 +126,10 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn",
     data = [_hmm_and_data(p) for p in points]
     tasks = [FitTask(obs[: p["n_train"]], st[: p["n_train"]], p["m"], p["fit_seed"])
              for p, (_, obs, st, _, _) in zip(points, data, strict=True)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     fits = fit_state_rnns(tasks, n_symbols=points[0]["n_symbols"], hidden_size=k, cell=cell,
                           steps=steps, progress=False)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     rows, extras = [], []
     for p, (hmm, _, _, tobs, tst), (net, hist) in zip(points, data, fits, strict=True):
         filtered, proba = hmm.filter(tobs), net.predict_proba(tobs)
@@ -141,6 +142,7 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn",
             p, k=k, cell=cell, steps=s["steps"], batch_size=s["batch_size"], lr=s["lr"],
             restarts=s["restarts"], chosen_restart=hist.chosen, val_loss=hist.val_loss_chosen,
             group_size=len(points), group_seconds=round(seconds, 3),
+            group_cpu_seconds=round(cpu, 3),
             rnn_params=state_rnn_n_params(p["n_symbols"], p["m"], k, cell),
             hmm_params=hmm.n_params, chance=1.0 / p["m"], **metrics,
         ))
@@ -178,9 +180,13 @@ def _base_point(experiment: str, scale: str, seed: int, **kw) -> dict:
 # ---------------------------------------------------------------------- Figure 5
 
 
-def fig5_points(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None
-                ) -> list[dict]:
-    """The grid of Figure 5 as point specifications (seeds included), without training."""
+def fig5_points(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None,
+                part: str = "grid") -> list[dict]:
+    """The grid of Figure 5 as point specifications (seeds included), without training.
+
+    A point's seeds depend only on (seed, HMM draw, k, n), so a sub-grid has the same seeds as
+    the full one. ``part`` is recorded in each point ("grid" or "census").
+    """
     cfg = _check_scale(scale, FIG5)
     ks = cfg["ks"] if ks is None else tuple(ks)
     ns = cfg["ns"] if ns is None else tuple(ns)
@@ -192,7 +198,7 @@ def fig5_points(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indic
         for k in ks:
             for n in ns:
                 points.append(_base_point(
-                    "fig5", scale, seed, hmm_index=h, m=2, k=k, n_train=n,
+                    "fig5", scale, seed, part=part, hmm_index=h, m=2, k=k, n_train=n,
                     n_pool=cfg["n_pool"], n_test=cfg["n_test"],
                     hmm_seed=_seed(seed, 5, h, 0), data_seed=_seed(seed, 5, h, 1),
                     test_seed=_seed(seed, 5, h, 2), fit_seed=_seed(seed, 5, h, 3, k, n),
@@ -208,11 +214,15 @@ def fig5(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None
     first n sequences of one pool), train an RNN on (observations, hidden states), T = 8, and
     score it on 10,000 test sequences (and on their first 100, the paper's test size).
 
+    At paper scale the table also has a *census* (``part == "census"``): 20 further HMM draws
+    (``hmm_index`` 3 to 22), each with k = 1 and k = 2 at n = 20,000, to count how often one
+    hidden unit is not enough.
+
     Args:
         scale: "quick" (k in {1, 20}, n in {200, 2000}, one HMM: seconds) or "paper" (k in
-            {1, 20, 100}, n from 100 to 20,000, three HMM draws).
+            {1, 20, 100}, n from 100 to 20,000, three HMM draws, plus the census).
         seed: base seed; every row records the seeds derived from it.
-        ks, ns, hmm_indices: a sub-grid (same seeds as in the full grid).
+        ks, ns, hmm_indices: a sub-grid (same seeds as in the full grid; no census).
         workers: processes (default: one per core, at most 2, at paper scale; 1 at quick).
 
     Returns:
@@ -221,10 +231,16 @@ def fig5(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None
     """
     cfg = _check_scale(scale, FIG5)
     points = fig5_points(scale, seed, ks, ns, hmm_indices)
+    n_census, census_ks = cfg["census"]
+    if n_census and ks is None and ns is None and hmm_indices is None:
+        first = cfg["n_hmms"]
+        points += fig5_points(scale, seed, ks=census_ks, ns=[cfg["n_pool"]],
+                              hmm_indices=range(first, first + n_census), part="census")
     groups = [([p for p in points if p["k"] == k], k, cfg["steps"])
               for k in sorted({p["k"] for p in points}, reverse=True)]
     rows = _run_groups(groups, _workers(scale, workers))
-    return pd.DataFrame(rows).sort_values(["hmm_index", "k", "n_train"], ignore_index=True)
+    return pd.DataFrame(rows).sort_values(["part", "hmm_index", "k", "n_train"],
+                                          ascending=[False, True, True, True], ignore_index=True)
 
 
 # ---------------------------------------------------------------------- Figure 6
@@ -236,7 +252,7 @@ def fig6_points(scale: str = "quick", seed: int = 0, ms=None, k=None) -> list[di
     ms = cfg["ms"] if ms is None else tuple(ms)
     k = cfg["k"] if k is None else int(k)
     return [
-        _base_point("fig6", scale, seed, hmm_index=0, m=m, k=k, n_train=cfg["n"],
+        _base_point("fig6", scale, seed, part="grid", hmm_index=0, m=m, k=k, n_train=cfg["n"],
                     n_pool=cfg["n"], n_test=cfg["n_test"], hmm_seed=_seed(seed, 6, m, 0),
                     data_seed=_seed(seed, 6, m, 1), test_seed=_seed(seed, 6, m, 2),
                     fit_seed=_seed(seed, 6, m, 3, k))
@@ -298,7 +314,8 @@ def forward_grid(ms=(2, 3, 4), ks=(1, 4, 16), ns=(300, 3000), *, seed: int = 0,
     """A small grid over (m, k, n) for the chapter's static explorer: one HMM per m
     (Dirichlet(1), 3 symbols, T = 8), nested training sets, one RNN per grid point."""
     points = [
-        _base_point("grid", "quick", seed, hmm_index=0, m=m, k=k, n_train=n, n_pool=max(ns),
+        _base_point("grid", "quick", seed, part="grid", hmm_index=0, m=m, k=k, n_train=n,
+                    n_pool=max(ns),
                     n_test=n_test, hmm_seed=_seed(seed, 7, m, 0), data_seed=_seed(seed, 7, m, 1),
                     test_seed=_seed(seed, 7, m, 2), fit_seed=_seed(seed, 7, m, 3, k, n))
         for m in ms for k in ks for n in ns
@@ -311,9 +328,30 @@ def forward_grid(ms=(2, 3, 4), ks=(1, 4, 16), ns=(300, 3000), *, seed: int = 0,
 def recompute_row(row) -> dict:
     """Retrain the network of one table row alone, from the seeds it records; returns its row."""
     keys = ("experiment", "scale", "seed", "T", "n_symbols", "hmm_index", "m", "n_train",
-            "n_pool", "n_test", "hmm_seed", "data_seed", "test_seed", "fit_seed")
-    point = {key: (row[key] if isinstance(row[key], str) else int(row[key])) for key in keys}
+            "n_pool", "n_test", "hmm_seed", "data_seed", "test_seed", "fit_seed", "part")
+    point = {key: (row[key] if isinstance(row[key], str) else int(row[key]))
+             for key in keys if key in row}
     return run_group([point], int(row["k"]), int(row["steps"]), str(row["cell"]))[0]
+
+
+RESULTS_URL = "https://raw.githubusercontent.com/probrnn/probrnn/main/results/{name}.csv"
+
+
+def load_results(name: str, start=None) -> pd.DataFrame:
+    """The committed table ``results/NAME.csv`` (written by ``python -m probrnn reproduce``).
+
+    Looks in ``results/`` of ``start`` (default: the working directory) and of its parents, so
+    it works from the repository root and from ``book/``; elsewhere (e.g. Colab) it reads the
+    file from the repository on GitHub.
+    """
+    from pathlib import Path
+
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        path = folder / "results" / f"{name}.csv"
+        if path.is_file():
+            return pd.read_csv(path)
+    return pd.read_csv(RESULTS_URL.format(name=name))
 
 
 # ---------------------------------------------------------------------- figures

@@ -17,7 +17,7 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
     Args:
         runs: m -> (states (T,), obs (T,), filtered (T, m)) for one sampled sequence.
 
-    The true hidden state is drawn as white-ringed dots on the heatmap, and each column's
+    The true hidden state is drawn as vermillion rings on the heatmap, and each column's
     hover shows the observed symbol. Works in static HTML: the slider only toggles visibility.
     """
     if not runs:
@@ -43,7 +43,7 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
         ))
         fig.add_trace(go.Scatter(
             x=t, y=states, mode="markers", name="true hidden state",
-            marker=dict(color="rgba(0,0,0,0)", size=11, line=dict(color="white", width=2)),
+            marker=dict(symbol="circle-open", color="#D55E00", size=12, line=dict(width=2.5)),
             hovertemplate="t=%{x}<br>true H_t=%{y}<extra></extra>", visible=(i == 0),
             showlegend=True,
         ))
@@ -52,10 +52,12 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
         vis = [False] * (2 * len(ms))
         vis[2 * i] = vis[2 * i + 1] = True
         steps.append(dict(method="update", label=str(m),
-                          args=[{"visible": vis}, {"yaxis.title.text": f"hidden state i (m = {m})"}]))
+                          args=[{"visible": vis}, {"yaxis.title.text": f"hidden state i (m = {m})",
+                                                  "yaxis.dtick": max(1, m // 8)}]))
     fig.update_layout(
         title=title, height=470,
         xaxis_title="time step t", yaxis_title=f"hidden state i (m = {ms[0]})",
+        yaxis=dict(tick0=0, dtick=max(1, ms[0] // 8)),
         sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="m = "), pad=dict(t=45),
                       name="number of hidden states m")],
         legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),

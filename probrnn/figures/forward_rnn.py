@@ -28,6 +28,11 @@ def _need(df: pd.DataFrame, cols, what: str):
         raise ValueError(f"{what}: the table is empty")
 
 
+def _grid_part(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the main grid (a Figure 5 table may also hold census rows)."""
+    return df[df["part"] == "grid"] if "part" in df.columns else df
+
+
 def _spread(df: pd.DataFrame, by: str, col: str) -> pd.DataFrame:
     """Median, min and max of ``col`` over rows with the same ``by``."""
     g = df.groupby(by)[col]
@@ -47,6 +52,7 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
     """
     _need(df, ["hmm_index", "k", "n_train", "acc_rnn", "acc_fwd", "agree", "acc_rnn_100",
                "acc_fwd_100", "agree_100"], "fig5_accuracy")
+    df = _grid_part(df)
     draws = sorted(df.hmm_index.unique())
     ks = sorted(df.k.unique())
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
@@ -110,6 +116,7 @@ def fig5_spread(df: pd.DataFrame, tie_margin: float = 0.1) -> go.Figure:
     """
     _need(df, ["hmm_index", "k", "n_train", "agree_nontie", "acc_rnn", "acc_fwd"],
           "fig5_spread")
+    df = _grid_part(df)
     d = df.assign(gap=100 * (df.acc_rnn - df.acc_fwd))
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
         f"agreement where the forward margin > {tie_margin}",

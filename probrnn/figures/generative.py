@@ -39,9 +39,9 @@ def _edge(fig, x0, y0, x1, y1, color, dash=False, r=0.3, label=None):
                        xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
                        arrowhead=2, arrowsize=1.2, arrowwidth=2.2 if not dash else 1.6,
                        arrowcolor=color)
-    if label:
+    if label:  # text colour follows the page's light/dark mode (only the arrow is coloured)
         fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font=dict(size=11, color=color), yshift=10)
+                           font=dict(size=11), yshift=10)
 
 
 def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
@@ -81,7 +81,7 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
             _node(fig, t, 0, f"x<sub>{t}</sub>", observed=True, shape="rect")
             _node(fig, t, 1.2, f"h<sub>{t}</sub>", observed=False, shape="rect")
             fig.add_annotation(x=t, y=2.35, text=f"P(X<sub>{t + 1}</sub>)", showarrow=False,
-                               font=dict(size=13, color=g_col))
+                               font=dict(size=13))
             _edge(fig, t, 0, t, 1.2, f_col)
             _edge(fig, t - 1, 1.2, t, 1.2, f_col, label="f<sub>α</sub>" if t == 1 else None)
             _edge(fig, t, 1.2, t, 2.35, g_col, label="g<sub>β</sub>" if t == 1 else None)

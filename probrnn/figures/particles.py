@@ -71,8 +71,9 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(type="log", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", row=1, col=1)
     fig.update_yaxes(title_text="agreement", row=2, col=1)
-    fig.update_layout(height=640, title="RNNs against particle filters of the same size (Figure 7)",
-                      legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
+    fig.update_layout(height=680, title="RNNs against particle filters of the same size (Figure 7)",
+                      margin=dict(t=110),
+                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
     return with_alt(fig, "Two panels against the size d on a log axis. Top: accuracy of the "
                          "RNN and of the particle filter at predicting the true hidden state, "
                          "with the forward algorithm's accuracy as a dashed line. Bottom: their "
@@ -207,8 +208,8 @@ def _arrow(fig, x0, y0, x1, y1, color, width=1.6, dash=None, shrink=0.28):
                                                                              width=width))
 
 
-def _node(fig, x, y, label, observed=False, r=0.27):
-    fill = "rgba(127,127,127,0.35)" if observed else "rgba(255,255,255,0.9)"
+def _node(fig, x, y, label, observed=False, r=0.31):
+    fill = "#d9d9d9" if observed else "#ffffff"  # opaque: dark labels stay readable in dark mode
     kind = "rect" if observed else "circle"
     fig.add_shape(type=kind, x0=x - r, y0=y - r, x1=x + r, y1=y + r, fillcolor=fill,
                   line=dict(color="#333333", width=1.4))
