@@ -34,7 +34,7 @@ def test_fig5_quick_table(quick5):
                 "agree", "agree_nontie", "tie_frac", "mean_tv", "excess_logloss", "acc_rnn_100",
                 "acc_fwd_100", "agree_100", "acc_diff_se", "rnn_params", "hmm_params", "steps"):
         assert col in quick5.columns, col
-    assert (quick5.m == 2).all() and (quick5.n_symbols == 3).all() and (quick5.T == 8).all()
+    assert (quick5.m == 2).all() and (quick5.n_symbols == 3).all() and (quick5["T"] == 8).all()
     # one forward accuracy per HMM: it does not depend on k or n
     assert quick5.acc_fwd.nunique() == 1
     assert ((quick5.acc_rnn - quick5.acc_fwd) <= 3 * quick5.acc_diff_se + 1e-12).all()

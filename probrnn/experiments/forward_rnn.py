@@ -280,12 +280,12 @@ def fig6(scale: str = "quick", seed: int = 0, ms=None, k=None, workers=None) -> 
 # ---------------------------------------------------------------------- single runs and grids
 
 
-def near_memoryless_hmm(eps: float = 0.02) -> HMM:
+def near_memoryless_hmm(eps: float = 0.01) -> HMM:
     """A 2-state, 3-symbol HMM whose transition rows differ by only 2 * eps.
 
     Symbol 1 is equally likely in both states, so after it the posterior is the prediction
-    from the past, within about 2 * eps of 1/2: those steps are near-ties, and whether an RNN's
-    argmax agrees with the forward algorithm's there is close to a coin flip.
+    from the past, within eps of 1/2: those steps are near-ties, and whether an RNN's argmax
+    agrees with the forward algorithm's there is close to a coin flip.
     """
     a = 0.5 + eps
     return HMM([0.5, 0.5], [[a, 1 - a], [1 - a, a]], [[0.5, 0.3, 0.2], [0.2, 0.3, 0.5]])

@@ -28,6 +28,17 @@ def _need(df: pd.DataFrame, cols, what: str):
         raise ValueError(f"{what}: the table is empty")
 
 
+def _menu_layout(title: str, height: int, buttons: list, top: int = 135, bottom: int = 60) -> dict:
+    """Layout with the title at the very top and a dropdown between it and the plots."""
+    plot_height = height - top - bottom
+    return dict(
+        title=dict(text=title, y=0.985, yref="container", yanchor="top"), height=height,
+        margin=dict(t=top, b=bottom),
+        updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1 + 48 / plot_height,
+                          yanchor="bottom", showactive=True)],
+    )
+
+
 def _grid_part(df: pd.DataFrame) -> pd.DataFrame:
     """The rows of the main grid (a Figure 5 table may also hold census rows)."""
     return df[df["part"] == "grid"] if "part" in df.columns else df
@@ -92,11 +103,9 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
         vis[v * n_per_view:(v + 1) * n_per_view] = [True] * n_per_view
         buttons.append(dict(method="update", label=label, args=[{"visible": vis}]))
     fig.update_layout(
-        title="Figure 5: k-unit RNNs against the forward algorithm (m = 2, K = 3, T = 8)",
-        height=620, updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.13,
-                                      yanchor="bottom", showactive=True)],
+        **_menu_layout("Figure 5: k-unit RNNs against the forward algorithm (m = 2, K = 3, T = 8)",
+                       660, buttons),
         legend=dict(orientation="v", x=1.02, y=1),
-        margin=dict(t=120),
     )
     fig.update_xaxes(type="log", title_text="training sequences n", row=2, col=1)
     fig.update_xaxes(type="log", row=1, col=1)
@@ -118,9 +127,8 @@ def fig5_spread(df: pd.DataFrame, tie_margin: float = 0.1) -> go.Figure:
           "fig5_spread")
     df = _grid_part(df)
     d = df.assign(gap=100 * (df.acc_rnn - df.acc_fwd))
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
-        f"agreement where the forward margin > {tie_margin}",
-        "accuracy of the RNN minus the forward algorithm's"))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(
+        f"agreement off near-ties (margin > {tie_margin})", "accuracy gap, RNN - forward"))
     for i, k in enumerate(sorted(d.k.unique())):
         color = K_COLORS[i % len(K_COLORS)]
         for col, (y, fmt) in enumerate((("agree_nontie", ".4f"), ("gap", ".2f")), start=1):
@@ -264,12 +272,8 @@ def grid_heatmaps(df: pd.DataFrame, left: str = "agree", right: str = "mean_tv")
         vis = [False] * (2 * len(ms))
         vis[2 * i] = vis[2 * i + 1] = True
         buttons.append(dict(method="update", label=f"m = {m}", args=[{"visible": vis}]))
-    fig.update_layout(
-        title="Small RNNs against the forward algorithm over (k, n), one HMM per m",
-        height=400, updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.18,
-                                      yanchor="bottom")],
-        margin=dict(t=110),
-    )
+    fig.update_layout(**_menu_layout(
+        "Small RNNs against the forward algorithm over (k, n), one HMM per m", 440, buttons))
     fig.update_xaxes(title_text="training sequences n", type="category")
     fig.update_yaxes(title_text="hidden units k", type="category", row=1, col=1)
     fig.update_yaxes(type="category", row=1, col=2)
