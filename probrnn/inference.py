@@ -50,25 +50,26 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
     n, T = obs.shape
     m = startprob.shape[0]
     emis_t = np.ascontiguousarray(emissionprob.T)  # (K, m): row x is p(x | H = .)
-    filtered = np.empty((n, T, m))
-    log_c = np.empty((n, T))
-    alpha = np.empty((n, m))
+    obs_t = np.ascontiguousarray(obs.T)  # (T, n)
+    # Time-major storage keeps each step's (n, m) block contiguous for the matrix product and
+    # the division; the result is returned as an (n, T, m) view of it.
+    out = np.empty((T, n, m))
+    log_c = np.empty((T, n))
     lik = np.empty((n, m))
     for t in range(T):
+        alpha = out[t]  # (n, m)
         if t == 0:
-            np.multiply(startprob[None, :], emis_t[obs[:, 0]], out=alpha)  # (n, m)
+            np.multiply(startprob[None, :], emis_t[obs_t[0]], out=alpha)
         else:
-            np.matmul(filtered[:, t - 1], transmat, out=alpha)  # (n, m) predictive p(H_t | x_<t)
-            np.take(emis_t, obs[:, t], axis=0, out=lik)  # (n, m)
+            np.matmul(out[t - 1], transmat, out=alpha)  # predictive p(H_t | x_<t)
+            np.take(emis_t, obs_t[t], axis=0, out=lik)  # (n, m) p(x_t | H_t = .)
             alpha *= lik
         c = alpha.sum(axis=1)  # (n,) p(x_t | x_<t)
-        zero = c <= 0.0
         with np.errstate(divide="ignore"):
-            log_c[:, t] = np.log(c)
-        if zero.any():
-            c[zero] = 1.0
-        np.divide(alpha, c[:, None], out=filtered[:, t])
-    return FilterResult(filtered, log_c)
+            np.log(c, out=log_c[t])
+        c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
+        alpha /= c[:, None]
+    return FilterResult(out.transpose(1, 0, 2), log_c.T)
 
 
 def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
