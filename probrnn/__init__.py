@@ -5,20 +5,29 @@ Chapter by chapter:
 
 * :class:`HMM`, :mod:`probrnn.inference`: hidden Markov models and the exact forward algorithm
   (chapter *Hidden Markov models and the forward algorithm*).
+* :class:`SequenceRNN`, :func:`fit_sequence_rnn`, :class:`RNNGraphicalModel`: RNNs as generative
+  models and as graphical models (chapter *RNNs as generative models and as graphical models*).
 * :func:`particle_filter`, :class:`ParticleFilterRNN`: the bootstrap particle filter and the
   paper's particle-filter RNN (chapter *Particle filters*).
 """
 
+from .graphical import NoisyRNNGraphicalModel, RNNGraphicalModel
 from .hmm import HMM, BeliefOperators
 from .inference import FilterResult, hmm_filter
 from .particle import ParticleFilterResult, particle_filter
 from .pf_rnn import ParticleFilterRNN
+from .sequence_rnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
 
 __all__ = [
     "HMM",
     "BeliefOperators",
     "FilterResult",
     "hmm_filter",
+    "SequenceRNN",
+    "fit_sequence_rnn",
+    "EmpiricalFirstSymbol",
+    "RNNGraphicalModel",
+    "NoisyRNNGraphicalModel",
     "particle_filter",
     "ParticleFilterResult",
     "ParticleFilterRNN",

@@ -110,20 +110,23 @@ class BatchedStateRNN(nn.Module):
     def n_members(self) -> int:
         return len(self.n_states)
 
-    def hidden(self, obs: torch.Tensor) -> torch.Tensor:
-        """obs (R, B, T) int64 -> last layer's hidden states (R, B, T, k)."""
+    def hidden_steps(self, obs: torch.Tensor) -> list[torch.Tensor]:
+        """obs (R, B, T) int64 -> the last layer's hidden states, a list of T (R, B, k).
+
+        Inputs are arranged time-major (row t * B + b), so each step's slice is contiguous.
+        """
         R, B, T = obs.shape
         k, G = self.hidden_size, GATES[self.cell]
         symbols = torch.arange(self.n_symbols, device=obs.device)
         # one-hot by comparison (faster on a CPU than one_hot's scatter)
-        x = (obs.reshape(R, B * T, 1) == symbols).to(self.head_w.dtype)  # (R, BT, K)
+        x = (obs.transpose(1, 2).reshape(R, T * B, 1) == symbols).to(self.head_w.dtype)
         fold = self.cell != "gru"  # rnn, lstm: b_hh adds to b_ih (GRU's b_hn sits inside r *)
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
             bias = b_ih + b_hh if fold else b_ih
-            gi = torch.baddbmm(bias[:, None, :], x, w_ih.transpose(1, 2))  # (R, BT, Gk)
-            # unbind, not gi[:, :, t]: the backward of T slices would zero-fill T full copies
-            gis = gi.reshape(R, B, T, G * k).unbind(dim=2)  # T x (R, B, Gk)
+            gi = torch.baddbmm(bias[:, None, :], x, w_ih.transpose(1, 2))  # (R, TB, Gk)
+            # unbind, not gi[:, t]: the backward of T slices would zero-fill T full copies
+            gis = gi.reshape(R, T, B, G * k).unbind(dim=1)  # T x (R, B, Gk)
             w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
             h = c = None  # h_0 = c_0 = 0
             outs = []
@@ -136,27 +139,38 @@ class BatchedStateRNN(nn.Module):
                           else _matmul_add(b_hh[:, None, :], h, w_hh_t))  # (R, B, Gk)
                     h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
                 outs.append(h)
-            x = torch.stack(outs, dim=2).reshape(R, B * T, k)  # (R, BT, k)
-        return x.reshape(R, B, T, k)
+            if layer + 1 == self.num_layers:
+                return outs
+            x = torch.stack(outs, dim=1).reshape(R, T * B, k)  # (R, TB, k)
+        raise AssertionError("unreachable")
+
+    def hidden_time_major(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (R, B, T) int64 -> last layer's hidden states, time-major (R, T * B, k)."""
+        R, B, T = obs.shape
+        return torch.stack(self.hidden_steps(obs), dim=1).reshape(R, T * B, self.hidden_size)
+
+    def hidden(self, obs: torch.Tensor) -> torch.Tensor:
+        """obs (R, B, T) int64 -> last layer's hidden states (R, B, T, k)."""
+        R, B, T = obs.shape
+        return self.hidden_time_major(obs).reshape(R, T, B, -1).transpose(1, 2)
 
     def state_logits(self, obs: torch.Tensor) -> torch.Tensor:
-        """obs (R, B, T) int64 -> logits (R, m_max, B * T), padding states set to -inf.
+        """obs (R, B, T) int64 -> logits (R, m_max, T * B) (time-major), padding set to -inf.
 
         States come before steps in this layout, so the softmax runs over a non-innermost
-        dimension and is vectorised across the B * T steps (for m = 2, a softmax over a
-        last dimension of size 2 is several times slower on a CPU).
+        dimension and is vectorised across the steps (for m = 2, a softmax over a last
+        dimension of size 2 is several times slower on a CPU).
         """
-        R, B, T = obs.shape
-        h = self.hidden(obs).reshape(R, B * T, self.hidden_size)
+        h = self.hidden_time_major(obs)  # (R, TB, k)
         logits = torch.baddbmm(self.head_b[:, :, None], self.head_w, h.transpose(1, 2))
         if self.padded:
             logits = logits.masked_fill(self.pad_mask[:, :, None], float("-inf"))
-        return logits  # (R, m_max, BT)
+        return logits  # (R, m_max, TB)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         """obs (R, B, T) int64 -> logits (R, B, T, m_max), padding states set to -inf."""
         R, B, T = obs.shape
-        return self.state_logits(obs).transpose(1, 2).reshape(R, B, T, -1)
+        return self.state_logits(obs).reshape(R, -1, T, B).permute(0, 3, 2, 1)
 
     def export(self, r: int) -> StateRNN:
         """Member r as a standalone :class:`StateRNN` (same numbers, on the CPU)."""
@@ -254,13 +268,34 @@ def _pad(arrays, width: int) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.from_numpy(out), torch.from_numpy(mask)
 
 
-def _cross_entropy(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor):
-    """obs, states (R, B, T) -> per-step cross-entropy -log p(states | obs) (R, B, T)."""
+def _cross_entropy(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor,
+                   per_step: bool | None = None):
+    """obs, states (R, B, T) -> per-step cross-entropy -log p(states | obs), time-major
+    (R, T, B).
+
+    Narrow layers run the read-out once on all steps; wide ones (k >= 8) run it step by step,
+    which avoids copying all hidden states into one tensor (and back, for the gradient): on a
+    CPU that copy then costs more than the extra small operations. The choice depends on k
+    only, never on the number of members, so a member computes the same numbers whatever
+    batch it is trained in. ``per_step`` forces one way.
+    """
     R, B, T = obs.shape
-    logp = torch.log_softmax(model.state_logits(obs), dim=1)  # (R, m, BT)
-    # pick log p(state) with a comparison mask: faster than gather along dim 1 on a CPU
-    pick = states.reshape(R, 1, B * T) == torch.arange(logp.shape[1], device=logp.device)[:, None]
-    return -torch.where(pick, logp, 0.0).sum(1).reshape(R, B, T)
+    ids = torch.arange(model.head_w.shape[1], device=obs.device)[:, None]  # (m, 1)
+    if per_step is None:
+        per_step = model.hidden_size >= 8
+    if not per_step:
+        logp = torch.log_softmax(model.state_logits(obs), dim=1)  # (R, m, TB)
+        target = states.transpose(1, 2).reshape(R, 1, T * B)
+        # pick log p(state) with a comparison mask: faster than gather along dim 1 on a CPU
+        return -torch.where(target == ids, logp, 0.0).sum(1).reshape(R, T, B)
+    out = []
+    for t, h in enumerate(model.hidden_steps(obs)):
+        logits = torch.baddbmm(model.head_b[:, :, None], model.head_w, h.transpose(1, 2))
+        if model.padded:
+            logits = logits.masked_fill(model.pad_mask[:, :, None], float("-inf"))
+        logp = torch.log_softmax(logits, dim=1)  # (R, m, B)
+        out.append(-torch.where(states[:, None, :, t] == ids, logp, 0.0).sum(1))  # (R, B)
+    return torch.stack(out, dim=1)  # (R, T, B)
 
 
 def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tensor,
@@ -270,8 +305,8 @@ def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tens
     total = torch.zeros(R, dtype=torch.float64, device=obs.device)
     with torch.no_grad():
         for s in range(0, n, chunk):
-            ce = _cross_entropy(model, obs[:, s:s + chunk], states[:, s:s + chunk])  # (R, b, T)
-            total += (ce.sum(-1) * mask[:, s:s + chunk]).sum(-1).double()
+            ce = _cross_entropy(model, obs[:, s:s + chunk], states[:, s:s + chunk])  # (R, T, b)
+            total += (ce.sum(1) * mask[:, s:s + chunk]).sum(-1).double()
     count = mask.sum(1).clamp(min=1).double() * T
     return total / count
 
@@ -313,10 +348,13 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
     sel_obs, sel_mask = _pad([o for o, _ in sel], T)
     sel_states, _ = _pad([s for _, s in sel], T)
     obs, states = obs.to(device), states.to(device)
+    # all members' rows in one (R * n_max, T) table; member r's rows start at r * n_max
+    obs_rows, states_rows = obs.reshape(-1, T), states.reshape(-1, T)
+    row_offset = (torch.arange(R) * obs.shape[1])[None, :, None]  # (1, R, 1)
     sel_obs, sel_states, sel_mask = sel_obs.to(device), sel_states.to(device), sel_mask.to(device)
 
     params = list(model.parameters())
-    opt = torch.optim.Adam(params, lr=lr)
+    opt = _Adam(params)
     best = [p.detach().clone() for p in params]
     best_val = torch.full((R,), float("inf"), dtype=torch.float64, device=device)
     best_step = np.zeros(R, dtype=np.int64)
@@ -350,17 +388,17 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
                 torch.floor(torch.rand((chunk, batch_size), generator=g, dtype=torch.float64)
                             * int(sizes[r])).long()
                 for r, g in enumerate(generators)
-            ], dim=1).to(device)  # (chunk, R, B)
-        idx = idx_chunk[step % chunk][..., None].expand(R, batch_size, T)
-        x = torch.gather(obs, 1, idx)  # (R, B, T)
-        y = torch.gather(states, 1, idx)
+            ], dim=1)  # (chunk, R, B): row indices within each member's data
+            idx_chunk = (idx_chunk + row_offset).to(device)  # rows of the flattened data
+        rows = idx_chunk[step % chunk].reshape(-1)  # (R B,)
+        x = obs_rows.index_select(0, rows).reshape(R, batch_size, T)  # (R, B, T)
+        y = states_rows.index_select(0, rows).reshape(R, batch_size, T)
         cosine = 0.5 * (1 + math.cos(math.pi * step / max(steps - 1, 1)))
-        for group in opt.param_groups:
-            group["lr"] = lr * (final_lr_ratio + (1 - final_lr_ratio) * cosine)
         loss_r = _cross_entropy(model, x, y).mean(dim=(1, 2))  # (R,)
-        opt.zero_grad(set_to_none=True)
+        for p in params:
+            p.grad = None
         loss_r.sum().backward()
-        opt.step()
+        opt.step(lr * (final_lr_ratio + (1 - final_lr_ratio) * cosine))
         running += loss_r.detach().double()
         n_run += 1
         if (step + 1) % eval_every == 0 or step + 1 == steps:
@@ -379,6 +417,31 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
         settings=dict(steps=steps, batch_size=batch_size, lr=lr, final_lr_ratio=final_lr_ratio,
                       eval_every=eval_every),
     )
+
+
+class _Adam:
+    """Adam (Kingma & Ba; torch.optim.Adam's defaults: betas 0.9, 0.999, eps 1e-8), element by
+    element, so batched members stay independent. Written out because torch.optim imports
+    torch._dynamo on its first step, which costs over a second in every fresh process."""
+
+    def __init__(self, params, betas=(0.9, 0.999), eps=1e-8):
+        self.params = list(params)
+        self.b1, self.b2, self.eps = betas[0], betas[1], eps
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, lr: float) -> None:
+        self.t += 1
+        c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
+        for p, m, v in zip(self.params, self.m, self.v, strict=True):
+            if p.grad is None:
+                continue
+            m.mul_(self.b1).add_(p.grad, alpha=1 - self.b1)
+            v.mul_(self.b2).addcmul_(p.grad, p.grad, value=1 - self.b2)
+            denom = (v / c2).sqrt_().add_(self.eps)
+            p.addcdiv_(m, denom, value=-lr / c1)
 
 
 def _progress(total: int, desc: str):

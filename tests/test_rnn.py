@@ -94,6 +94,40 @@ def test_batched_members_equal_torch_modules(cell, num_layers, k):
         assert torch.isinf(logits[r, ..., m:]).all()  # padding states are masked
 
 
+@pytest.mark.parametrize("cell", ["rnn", "gru"])
+def test_cross_entropy_paths_agree_with_torch(cell):
+    """The loss computed on all steps at once, step by step, and by torch's cross_entropy."""
+    from probrnn.batched import _cross_entropy
+
+    gens = [torch_generator(s) for s in (4, 5)]
+    model = BatchedStateRNN(3, [2, 4], 3, cell, 1, gens, dtype=torch.float64)
+    x = torch.randint(0, 3, (2, 5, 6), generator=torch_generator(1))
+    y = torch.randint(0, 2, (2, 5, 6), generator=torch_generator(2))
+    a = _cross_entropy(model, x, y, per_step=False)
+    b = _cross_entropy(model, x, y, per_step=True)
+    torch.testing.assert_close(a, b)
+    for r in range(2):
+        ref = torch.nn.functional.cross_entropy(model.export(r)(x[r]).transpose(1, 2), y[r],
+                                                reduction="none")  # (B, T)
+        torch.testing.assert_close(a[r], ref.T)
+
+
+def test_adam_matches_torch_optim():
+    from probrnn.batched import _Adam
+
+    gen = torch_generator(0)
+    a = torch.randn(5, 3, generator=gen, dtype=torch.float64, requires_grad=True)
+    b = a.detach().clone().requires_grad_(True)
+    ref, ours = torch.optim.Adam([a], lr=0.01), _Adam([b])
+    for step in range(30):
+        g = torch.randn(5, 3, generator=gen, dtype=torch.float64)
+        a.grad, b.grad = g.clone(), g.clone()
+        ref.param_groups[0]["lr"] = 0.01 / (1 + step)
+        ref.step()
+        ours.step(0.01 / (1 + step))
+    torch.testing.assert_close(a, b, rtol=1e-12, atol=1e-12)
+
+
 def test_member_does_not_depend_on_batch_companions():
     """Init and minibatches come from each member's own generator."""
     a = BatchedStateRNN(3, [2], 5, "rnn", 1, [torch_generator(42)])

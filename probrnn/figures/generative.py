@@ -39,9 +39,9 @@ def _edge(fig, x0, y0, x1, y1, color, dash=False, r=0.3, label=None):
                        xref="x", yref="y", axref="x", ayref="y", text="", showarrow=True,
                        arrowhead=2, arrowsize=1.2, arrowwidth=2.2 if not dash else 1.6,
                        arrowcolor=color)
-    if label:  # text colour follows the page's light/dark mode (only the arrow is coloured)
+    if label:  # beside the edge's midpoint; the text colour follows the page's light/dark mode
         fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font=dict(size=11), yshift=10)
+                           font=dict(size=12), xshift=-16 * uy, yshift=16 * ux)
 
 
 def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
@@ -72,7 +72,7 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
                 _edge(fig, t, 1.2, t + 1, 0, g_col, label="g<sub>β</sub>" if t == 1 else None)
         title = "Graph G of M(G; α, β): blue edges are point masses, orange edges g<sub>β</sub>"
         alt = (f"The graph G for T = {T}: a row of hidden variables H_1 to H_{T} above a row of "
-               "observed symbols X_1 to X_{T}. Each X_t points up to H_t, each H_(t-1) points "
+               f"observed symbols X_1 to X_{T}. Each X_t points up to H_t, each H_(t-1) points "
                "right to H_t (both point-mass conditionals), and each H_t points diagonally "
                "down to X_(t+1) (the categorical g_beta).")
     else:
@@ -89,9 +89,10 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
         alt = (f"The computational graph of an RNN for T = {T}: boxes h_0 to h_{T} in a row, "
                "each h_t computed from h_(t-1) and the input x_t below it, and each h_t "
                "producing the prediction g_beta(h_t) = P(X_(t+1)) above it.")
-    fig.update_layout(title=title, height=330, showlegend=False,
+    top = 1.65 if kind == "graphical" else 2.65
+    fig.update_layout(title=title, height=360, showlegend=False,
                       xaxis=dict(visible=False, range=[-0.6, T + 0.6]),
-                      yaxis=dict(visible=False, range=[-0.5, 2.7], scaleanchor="x"),
+                      yaxis=dict(visible=False, range=[-0.45, top], scaleanchor="x"),
                       margin=dict(l=10, r=10, t=50, b=10))
     return with_alt(fig, alt)
 
@@ -184,7 +185,8 @@ def theorem5_figure(table: pd.DataFrame) -> go.Figure:
                                                 "<extra></extra>"), row=1, col=2)
         fig.add_hline(y=1e-6, line=dict(color=NEUTRAL, dash="dash"), row=1, col=2)
         fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
-    fig.update_xaxes(title_text="prefix (ordered by length, then lexicographically)")
+    fig.update_xaxes(title_text="prefix number (by length, then lexicographic)", row=1, col=1)
+    fig.update_xaxes(title_text="prefix number", row=1, col=2)
     fig.update_yaxes(title_text=f"z-score for x = {int(table['x'].max())}", row=1, col=1)
     fig.update_layout(title="Theorem 5: the graphical model's conditionals are the RNN's",
                       height=400, legend=dict(orientation="h", y=-0.25))
@@ -198,26 +200,35 @@ def dependence_figure(h_det: np.ndarray, x_det: np.ndarray, h_noisy: np.ndarray,
                       x_noisy: np.ndarray, unit: int, symbol: int = 1) -> go.Figure:
     """Proposition 4: the distribution of one unit of H_1 given X_1, split by X_3 = symbol.
 
-    Under M(G) both groups sit on the same single value; under the noisy model they differ.
+    Both panels share their bins and x-axis. Under M(G) both groups sit on the same single
+    value (one spike holding every draw); under the noisy model they spread out and differ.
     """
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=False,
+    panels = [(np.asarray(h)[:, unit], np.asarray(x)) for h, x in ((h_det, x_det),
+                                                                  (h_noisy, x_noisy))]
+    values = np.concatenate([v for v, _ in panels])
+    lo, hi = float(values.min()), float(values.max())
+    size = max(hi - lo, 1e-3) / 60
+    fig = make_subplots(rows=1, cols=2, shared_xaxes="all",
                         subplot_titles=("M(G): point-mass transitions",
                                         "noisy variant: Gaussian transitions"))
-    for col, (h, x) in enumerate(((h_det, x_det), (h_noisy, x_noisy)), start=1):
-        h, x = np.asarray(h), np.asarray(x)
+    for col, (v, x) in enumerate(panels, start=1):
         for j, (mask, label) in enumerate(((x == symbol, f"X<sub>3</sub> = {symbol}"),
                                            (x != symbol, f"X<sub>3</sub> ≠ {symbol}"))):
             fig.add_trace(go.Histogram(
-                x=h[mask, unit], name=label, histnorm="probability density", opacity=0.6,
-                marker_color=OKABE_ITO[j], nbinsx=60, showlegend=(col == 1),
-                legendgroup=label), row=1, col=col)
+                x=v[mask], name=label, histnorm="probability", opacity=0.6,
+                xbins=dict(start=lo - size, end=hi + size, size=size),
+                marker_color=OKABE_ITO[j], showlegend=(col == 1), legendgroup=label,
+                hovertemplate="H_1 unit in [%{x}]<br>share %{y:.3f}<extra>" + label
+                              + "</extra>"), row=1, col=col)
         fig.update_xaxes(title_text=f"hidden unit {unit} of H<sub>1</sub>", row=1, col=col)
-    fig.update_layout(barmode="overlay", height=380, yaxis_title="density",
+    fig.update_yaxes(title_text="share of draws in the group", row=1, col=1)
+    fig.update_layout(barmode="overlay", height=380,
                       title="Proposition 4: does H<sub>1</sub> carry information about "
                             "X<sub>3</sub> beyond X<sub>1</sub>?")
     return with_alt(fig, "Two histogram panels of one hidden unit of H_1 given X_1, split by "
-                         "the value of X_3. Left, deterministic model: a single spike shared by "
-                         "both groups. Right, noisy model: two spread-out, shifted histograms.")
+                         "the value of X_3, on a shared axis. Left, deterministic model: a "
+                         "single spike holding every draw of both groups. Right, noisy model: "
+                         "two spread-out histograms shifted against each other.")
 
 
 # ---------------------------------------------------------------------------------- predictive
@@ -274,11 +285,12 @@ def excess_ce_figure(df: pd.DataFrame, floor: float = 1e-4) -> go.Figure:
             vis[j] = True
         steps.append(dict(method="update", label=str(m), args=[{"visible": vis}]))
     fig.update_layout(
-        title="Excess cross-entropy over the true HMM's forward algorithm (nats/symbol)",
+        title="Excess cross-entropy over the exact forward algorithm",
         xaxis=dict(type="log", title="training sequences n"),
         yaxis=dict(type="log", title="excess cross-entropy (nats/symbol)",
                    exponentformat="power"),
-        height=480, legend=dict(orientation="h", y=1.09, x=1, xanchor="right"),
+        height=520, margin=dict(t=110),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
         sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="HMM states m = "),
                       pad=dict(t=50))],
     )
