@@ -53,14 +53,14 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
     ``kind="graphical"``: the paper's Figure 3, the graph G of M(G; alpha, beta): random
     variables X_1..T (shaded: observed) and H_1..T, with edges X_t -> H_t and H_{t-1} -> H_t
     (point-mass conditionals delta(H_t = f_alpha(H_{t-1}, X_t)), in blue) and H_t -> X_{t+1}
-    (the categorical g_beta(H_t), in orange).
+    (the categorical g_beta(H_t), in vermillion).
     """
     if not isinstance(T, int) or T < 2:
         raise ValueError(f"T must be an integer >= 2 (got {T!r})")
     if kind not in ("graphical", "computational"):
         raise ValueError(f"kind must be 'graphical' or 'computational' (got {kind!r})")
     fig = go.Figure()
-    f_col, g_col = OKABE_ITO[0], OKABE_ITO[1]
+    f_col, g_col = OKABE_ITO[0], OKABE_ITO[5]  # blue, vermillion (readable on white and dark)
     if kind == "graphical":
         for t in range(1, T + 1):
             _node(fig, t, 0, f"X<sub>{t}</sub>", observed=True)
@@ -70,7 +70,7 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
                 _edge(fig, t - 1, 1.2, t, 1.2, f_col, label="δ(f<sub>α</sub>)")
             if t < T:
                 _edge(fig, t, 1.2, t + 1, 0, g_col, label="g<sub>β</sub>" if t == 1 else None)
-        title = "Graph G of M(G; α, β): blue edges are point masses, orange edges g<sub>β</sub>"
+        title = "Graph G of M(G; α, β): blue edges are point masses, vermillion edges g<sub>β</sub>"
         alt = (f"The graph G for T = {T}: a row of hidden variables H_1 to H_{T} above a row of "
                f"observed symbols X_1 to X_{T}. Each X_t points up to H_t, each H_(t-1) points "
                "right to H_t (both point-mass conditionals), and each H_t points diagonally "
