@@ -182,8 +182,8 @@ def convergence_loglog(df: pd.DataFrame, slope_range=(-0.65, -0.35)) -> go.Figur
                                  line=dict(color=NEUTRAL, dash="dot")))
     fig.update_xaxes(type="log", title_text="number of particles M")
     fig.update_yaxes(type="log", title_text="mean total variation to the forward algorithm")
-    fig.update_layout(height=460, title="The particle filter converges to the forward algorithm "
-                                        f"(fitted slopes; accepted range {slope_range})",
+    fig.update_layout(height=460, title="The particle filter converges to the forward algorithm"
+                                        f"<br><sup>fitted log-log slopes; accepted range {slope_range}</sup>",
                       legend=dict(x=0.98, xanchor="right", y=0.98))
     return with_alt(fig, "Log-log plot of the mean total-variation distance between the "
                          "particle filter and the forward algorithm against the number of "
