@@ -65,15 +65,15 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
                   annotation_position="bottom right")
     fig.add_hline(y=1.0, line=dict(color=OKABE_ITO[2], dash="dash"), row=2, col=1,
                   annotation_text="forward algorithm (agrees with itself)",
-                  annotation_position="bottom right")
+                  annotation_position="bottom left")
     fig.update_xaxes(type="log", title_text="d: hidden units of the RNN / particles of the filter",
                      row=2, col=1)
     fig.update_xaxes(type="log", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", row=1, col=1)
     fig.update_yaxes(title_text="agreement", row=2, col=1)
     fig.update_layout(height=680, title="RNNs against particle filters of the same size (Figure 7)",
-                      margin=dict(t=110),
-                      legend=dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"))
+                      margin=dict(t=120),
+                      legend=dict(orientation="h", y=1.07, yanchor="bottom", x=0, xanchor="left"))
     return with_alt(fig, "Two panels against the size d on a log axis. Top: accuracy of the "
                          "RNN and of the particle filter at predicting the true hidden state, "
                          "with the forward algorithm's accuracy as a dashed line. Bottom: their "
@@ -382,7 +382,7 @@ def particle_time_slider(proposed, weights, resampled, obs, states=None, filtere
     for p in range(3):
         for j in phase_traces[p]:
             fig.data[j].visible = True
-    fig.update_xaxes(title_text="time step t (observed symbol above)", range=[0.4, T + 0.6],
+    fig.update_xaxes(title_text="time step t (observed symbol below)", range=[0.4, T + 0.6],
                      tickvals=list(t_axis), ticktext=[f"{t}<br>x={x}" for t, x in
                                                        zip(t_axis, obs, strict=True)])
     fig.update_yaxes(title_text="hidden state", tickvals=list(range(m)), range=[-0.6, m - 0.4])
