@@ -7,6 +7,8 @@ Chapter by chapter:
   (chapter *Hidden Markov models and the forward algorithm*).
 * :class:`SequenceRNN`, :func:`fit_sequence_rnn`, :class:`RNNGraphicalModel`: RNNs as generative
   models and as graphical models (chapter *RNNs as generative models and as graphical models*).
+* :class:`StateRNN`, :func:`fit_state_rnn`, :func:`exact_forward_rnn`: RNNs as approximations of
+  the forward algorithm (chapter *RNNs as nonlinear approximations of the forward algorithm*).
 * :func:`particle_filter`, :class:`ParticleFilterRNN`: the bootstrap particle filter and the
   paper's particle-filter RNN (chapter *Particle filters*).
 """
@@ -16,6 +18,18 @@ from .hmm import HMM, BeliefOperators
 from .inference import FilterResult, hmm_filter
 from .particle import ParticleFilterResult, particle_filter
 from .pf_rnn import ParticleFilterRNN
+from .rnn import (
+    BeliefProbe,
+    ExactForwardRNN,
+    FitHistory,
+    FitTask,
+    StateRNN,
+    exact_forward_rnn,
+    fit_belief_probe,
+    fit_state_rnn,
+    fit_state_rnns,
+    untrained_state_rnn,
+)
 from .sequence_rnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
 
 __all__ = [
@@ -28,6 +42,16 @@ __all__ = [
     "EmpiricalFirstSymbol",
     "RNNGraphicalModel",
     "NoisyRNNGraphicalModel",
+    "StateRNN",
+    "fit_state_rnn",
+    "fit_state_rnns",
+    "FitTask",
+    "FitHistory",
+    "exact_forward_rnn",
+    "ExactForwardRNN",
+    "fit_belief_probe",
+    "BeliefProbe",
+    "untrained_state_rnn",
     "particle_filter",
     "ParticleFilterResult",
     "ParticleFilterRNN",
