@@ -60,3 +60,27 @@ class RecurrentCore(nn.Module):
         """obs (B, T) int64 -> (hidden (B, T, k), final state)."""
         x = nn.functional.one_hot(obs, self.n_symbols).to(self.rnn.weight_ih_l0.dtype)  # (B, T, K)
         return self.rnn(x, state)
+
+
+class CoreSizes:
+    """Size properties of a model whose recurrence is ``self.core``, a :class:`RecurrentCore`."""
+
+    @property
+    def n_symbols(self) -> int:
+        """K, the number of input symbols."""
+        return self.core.n_symbols
+
+    @property
+    def hidden_size(self) -> int:
+        """k, the number of hidden units per layer."""
+        return self.core.hidden_size
+
+    @property
+    def cell(self) -> str:
+        """"rnn", "gru" or "lstm"."""
+        return self.core.cell
+
+    @property
+    def num_layers(self) -> int:
+        """Stacked recurrent layers."""
+        return self.core.num_layers

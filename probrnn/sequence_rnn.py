@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from ._validate import as_rng, check_int, check_obs
-from .nets import RecurrentCore, check_cell, default_device, torch_generator
+from .nets import CoreSizes, RecurrentCore, check_cell, default_device, torch_generator
 
 _CHUNK = 4096  # sequences per forward pass at evaluation time
 EVAL_THREADS = 1  # torch CPU threads for evaluation and sampling (see torch_threads)
@@ -165,7 +165,7 @@ class EmpiricalFirstSymbol:
 
 
 # ---------------------------------------------------------------------------------- the model
-class SequenceRNN(nn.Module):
+class SequenceRNN(CoreSizes, nn.Module):
     """P(X_{t+1} | x_1..t) = g_beta(h_t), h_t = f_alpha(h_{t-1}, x_t), h_0 = 0 (paper's 3.1).
 
     Args:
@@ -204,22 +204,6 @@ class SequenceRNN(nn.Module):
         self.first_model = EmpiricalFirstSymbol.uniform(K)
 
     # -------------------------------------------------------------- sizes
-    @property
-    def n_symbols(self) -> int:
-        return self.core.n_symbols
-
-    @property
-    def hidden_size(self) -> int:
-        return self.core.hidden_size
-
-    @property
-    def cell(self) -> str:
-        return self.core.cell
-
-    @property
-    def num_layers(self) -> int:
-        return self.core.num_layers
-
     @property
     def state_size(self) -> int:
         """S, the size of the flattened recurrent state H_t."""

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ._validate import check_int, check_obs
-from .nets import RecurrentCore, check_cell
+from .nets import CoreSizes, RecurrentCore, check_cell
 
 # gates per cell: tanh RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o), in torch's order
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -36,7 +36,7 @@ def state_rnn_n_params(n_symbols: int, n_states: int, hidden_size: int, cell: st
     return total + m * k + m
 
 
-class StateRNN(nn.Module):
+class StateRNN(CoreSizes, nn.Module):
     """Observations (B, T) int64 -> logits over hidden states (B, T, m).
 
     Args:
@@ -53,22 +53,6 @@ class StateRNN(nn.Module):
         self.n_states = check_int(n_states, "n_states", minimum=1)
         self.core = RecurrentCore(n_symbols, hidden_size, cell=cell, num_layers=num_layers)
         self.head = nn.Linear(self.core.hidden_size, self.n_states)
-
-    @property
-    def n_symbols(self) -> int:
-        return self.core.n_symbols
-
-    @property
-    def hidden_size(self) -> int:
-        return self.core.hidden_size
-
-    @property
-    def cell(self) -> str:
-        return self.core.cell
-
-    @property
-    def num_layers(self) -> int:
-        return self.core.num_layers
 
     @property
     def n_params(self) -> int:
