@@ -50,25 +50,25 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
     n, T = obs.shape
     m = startprob.shape[0]
     emis_t = np.ascontiguousarray(emissionprob.T)  # (K, m): row x is p(x | H = .)
-    obs_t = np.ascontiguousarray(obs.T)  # (T, n)
-    # Time-major storage keeps each step's (n, m) block contiguous for the matrix product and
-    # the division; the result is returned as an (n, T, m) view of it.
-    out = np.empty((T, n, m))
+    # One gather of every likelihood p(x_t | H_t = .), stored time-major so that each step's
+    # (n, m) block is contiguous; the beliefs then overwrite it in place, and the result is
+    # returned as an (n, T, m) view.
+    out = emis_t[obs.T]  # (T, n, m)
     log_c = np.empty((T, n))
-    lik = np.empty((n, m))
+    pred = np.empty((n, m))
+    ones = np.ones(m)
     for t in range(T):
-        alpha = out[t]  # (n, m)
+        alpha = out[t]  # (n, m), holds p(x_t | H_t = .)
         if t == 0:
-            np.multiply(startprob[None, :], emis_t[obs_t[0]], out=alpha)
+            alpha *= startprob
         else:
-            np.matmul(out[t - 1], transmat, out=alpha)  # predictive p(H_t | x_<t)
-            np.take(emis_t, obs_t[t], axis=0, out=lik)  # (n, m) p(x_t | H_t = .)
-            alpha *= lik
-        c = alpha.sum(axis=1)  # (n,) p(x_t | x_<t)
+            np.matmul(out[t - 1], transmat, out=pred)  # p(H_t | x_<t)
+            alpha *= pred
+        c = alpha @ ones  # (n,) p(x_t | x_<t); a matrix-vector product is faster than .sum(1)
         with np.errstate(divide="ignore"):
             np.log(c, out=log_c[t])
         c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
-        alpha /= c[:, None]
+        alpha *= np.reciprocal(c)[:, None]
     return FilterResult(out.transpose(1, 0, 2), log_c.T)
 
 
