@@ -98,6 +98,8 @@ def check_obs(obs, n_symbols: int, name: str = "obs") -> tuple[np.ndarray, bool]
         raise ValueError(f"{name} must be a rectangular array of symbols ({err})") from None
     if arr.dtype == object:
         raise ValueError(f"{name} must be a rectangular array of integer symbols (got dtype object)")
+    if arr.dtype.kind in "USV":
+        raise ValueError(f"{name} must hold integer symbols (got dtype {arr.dtype})")
     single = arr.ndim == 1
     if arr.ndim not in (1, 2):
         raise ValueError(f"{name} must have shape (T,) or (n, T) (got shape {arr.shape})")
