@@ -8,10 +8,13 @@ opened from disk with no network.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 from docutils import nodes
+
+from .live import STATIC_ENV
 
 # In dark mode pydata-sphinx-theme paints HTML cell outputs light grey (for widgets and HTML made
 # for white pages). Book figures follow the page's mode themselves, so keep the page behind them.
@@ -59,6 +62,8 @@ def _page_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # Notebook kernels started by the build inherit this: no live widgets in a static build.
+    os.environ[STATIC_ENV] = "1"
     # Loaded in <head> before any figure's script, and before require.js could hide it.
     app.add_js_file("plotly.min.js", priority=100)
     app.add_css_file("probrnn.css")

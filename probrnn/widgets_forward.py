@@ -11,6 +11,7 @@ from __future__ import annotations
 from .experiments.forward_rnn import _seed, train_and_compare
 from .figures.forward_rnn import rnn_vs_forward
 from .hmm import HMM
+from .live import live_controls_enabled, static_placeholder
 
 
 def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, steps: int = 300,
@@ -19,6 +20,8 @@ def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, steps: int = 300,
     """Controls over (m, k, n); "train" samples an HMM (Dirichlet(1), 3 symbols) for m, trains
     a k-unit tanh RNN on n sequences (a few seconds) and draws it against the forward algorithm.
     """
+    if not live_controls_enabled():
+        return static_placeholder()
     import ipywidgets as w
     from IPython.display import display
 

@@ -7,11 +7,15 @@ Binder, Colab). The static book shows the precomputed plotly figures instead.
 
 from __future__ import annotations
 
+from .live import live_controls_enabled, static_placeholder
+
 
 def predictive_widget(seed: int = 0):
     """Sliders over m (HMM states), k (RNN units) and n (training sequences) and a button that
     trains an RNN and a Baum-Welch HMM on fresh sticky-HMM data and plots their excess
     cross-entropy over the true forward algorithm."""
+    if not live_controls_enabled():
+        return static_placeholder()
     import ipywidgets as w
     from IPython.display import display
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .figures.beliefs import belief_trajectories
 from .hmm import HMM
+from .live import live_controls_enabled, static_placeholder
 
 
 def belief_run(m: int, n_symbols: int, T: int, seed: int):
@@ -16,6 +17,8 @@ def belief_run(m: int, n_symbols: int, T: int, seed: int):
 
 def belief_explorer(T: int = 30):
     """Sliders for m, the number of symbols and the seed, redrawing the belief heatmap."""
+    if not live_controls_enabled():
+        return static_placeholder()
     import ipywidgets as w
     from IPython.display import clear_output, display
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .experiments.particles import compare_one, experiment_hmm
 from .figures.particles import belief_comparison, particle_time_slider
+from .live import live_controls_enabled, static_placeholder
 from .pf_rnn import ParticleFilterRNN
 
 M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -40,6 +41,8 @@ def pf_rnn_explorer():
     with M particles and an RNN with k units (trained for a few seconds, cached per (k, seed)),
     their posteriors on one sequence, and that sequence's particles step by step (M <= 200).
     """
+    if not live_controls_enabled():
+        return static_placeholder()
     import ipywidgets as w
     from IPython.display import clear_output, display
 
