@@ -163,8 +163,9 @@ def fig6_accuracy(df: pd.DataFrame) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.62, 0.38],
                         subplot_titles=("prediction of the hidden state", "parameters"))
-    series = [("acc_rnn", "RNN accuracy", RNN_C, "solid"),
-              ("acc_fwd", "forward-algorithm accuracy", FWD_C, "solid"),
+    # The RNN's accuracy lies almost on the forward algorithm's: draw it after, dashed, on top.
+    series = [("acc_fwd", "forward-algorithm accuracy", FWD_C, "solid"),
+              ("acc_rnn", "RNN accuracy", RNN_C, "dash"),
               ("agree", "agreement RNN / forward", AGREE_C, "solid"),
               ("chance", "chance (1/m)", CHANCE_C, "dot")]
     for col, name, color, dash in series:
