@@ -150,7 +150,8 @@ def test_time_slider_and_trace():
         particle_time_slider(G, W[:, :3], H, obs)
 
 
-def test_belief_comparison_and_live_pieces(capsys):
+def test_belief_comparison_and_live_pieces(capsys, monkeypatch):
+    monkeypatch.setenv("PROBRNN_STATIC", "0")  # a reader's session: build the live widgets
     res = compare_one(M=10, k=2, seed=1, n_train=200, n_test=40, steps=10)
     assert list(res["metrics"].method)[0] == "forward"
     assert res["metrics"].loc[0, "agreement"] == 1.0 and res["metrics"].loc[0, "mean_tv"] == 0

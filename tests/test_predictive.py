@@ -162,7 +162,8 @@ def test_bad_inputs_raise_value_errors():
         predictive(scale="quick", ns=[7])
 
 
-def test_live_widget_wires_m_k_n_to_the_comparison():
+def test_live_widget_wires_m_k_n_to_the_comparison(monkeypatch):
+    monkeypatch.setenv("PROBRNN_STATIC", "0")  # a reader's session: build the live widgets
     from probrnn.widgets_generative import predictive_widget
 
     box = predictive_widget()
