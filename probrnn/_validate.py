@@ -115,13 +115,19 @@ def check_obs(obs, n_symbols: int, name: str = "obs") -> tuple[np.ndarray, bool]
     elif not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must hold integer symbols (got dtype {arr.dtype})")
     arr = arr.astype(np.int64, copy=False)
-    out = (arr < 0) | (arr >= n_symbols)
-    if out.any():
-        pos = np.argwhere(out)[0].tolist()
-        raise ValueError(
-            f"{name} has symbols outside [0, {n_symbols}): {np.unique(arr[out])[:5].tolist()} "
-            f"(first at index {pos})"
-        )
+    check_index_range(arr, n_symbols, name, what="symbols", bound=str(n_symbols))
     if single:
         arr = arr[None, :]
     return np.ascontiguousarray(arr), single
+
+
+def check_index_range(arr: np.ndarray, upper: int, name: str, what: str, bound: str) -> None:
+    """Raise a ValueError naming the values of integer ``arr`` outside [0, upper) and the first
+    index where one occurs, e.g. "obs has symbols outside [0, 3): [3] (first at index [0, 2])"."""
+    out = (arr < 0) | (arr >= upper)
+    if out.any():
+        pos = np.argwhere(out)[0].tolist()
+        raise ValueError(
+            f"{name} has {what} outside [0, {bound}): {np.unique(arr[out])[:5].tolist()} "
+            f"(first at index {pos})"
+        )

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._validate import check_int, check_obs
+from ._validate import check_index_range, check_int, check_obs
 from .batched import BatchedStateRNN, MemberData, train_batched
 from .exact_rnn import ExactForwardRNN, exact_forward_rnn
 from .nets import check_cell, default_device, torch_generator
@@ -124,13 +124,7 @@ def _check_states(states, n_states: int, shape) -> np.ndarray:
         if not np.issubdtype(arr.dtype, np.floating) or np.any(arr != np.round(arr)):
             raise ValueError(f"states must hold integer state indices (got dtype {arr.dtype})")
     arr = arr.astype(np.int64)
-    bad = (arr < 0) | (arr >= n_states)
-    if bad.any():
-        pos = np.argwhere(bad)[0].tolist()
-        raise ValueError(
-            f"states has values outside [0, n_states={n_states}): "
-            f"{np.unique(arr[bad])[:5].tolist()} (first at index {pos})"
-        )
+    check_index_range(arr, n_states, "states", what="values", bound=f"n_states={n_states}")
     return arr
 
 
