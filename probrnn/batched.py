@@ -20,7 +20,6 @@ from __future__ import annotations
 import math
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,25 +27,8 @@ import torch
 from torch import nn
 
 from .state_rnn import GATES, StateRNN
-
-
-@contextmanager
-def torch_threads(n: int | None):
-    """Run the block with ``n`` intra-op torch threads (None: leave as is), then restore.
-
-    Small recurrent steps are latency-bound: on a busy 2-core machine, two threads that wait
-    for each other at every tiny matrix product run 5-40x slower than one. Training uses one
-    thread per process by default; sweeps keep both cores busy with one process per core.
-    """
-    old = torch.get_num_threads()
-    if n is None or n == old:
-        yield
-        return
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+from .tanh_bptt import tanh_rnn_loss_and_grads
+from .threads import torch_threads  # noqa: F401  (re-exported: sweeps use it from here)
 
 
 def member_init(gen: torch.Generator, n_symbols: int, n_states: int, hidden_size: int,
@@ -314,7 +296,8 @@ def selection_loss(model: BatchedStateRNN, obs: torch.Tensor, states: torch.Tens
 def train_batched(model: BatchedStateRNN, data: list[MemberData], generators, *, steps: int,
                   batch_size: int, lr: float, final_lr_ratio: float = 0.05,
                   eval_every: int = 50, device=None, progress: bool = False,
-                  desc: str = "training", threads: int | None = 1) -> BatchedFit:
+                  desc: str = "training", threads: int | None = 1,
+                  autograd: bool = False) -> BatchedFit:
     """Train every member of ``model`` on its own data; keep each member's best weights.
 
     Args:
@@ -329,14 +312,17 @@ def train_batched(model: BatchedStateRNN, data: list[MemberData], generators, *,
 
     Members with an empty selection set are selected on their training rows instead.
     ``threads``: torch intra-op threads during training (see :func:`torch_threads`).
+    The one-layer tanh RNN gets its gradients from :mod:`probrnn.tanh_bptt` (the same numbers
+    up to rounding, several times faster); ``autograd=True`` uses torch's autograd instead, as
+    every other cell does.
     """
     with torch_threads(threads):
         return _train(model, data, generators, steps, batch_size, lr, final_lr_ratio,
-                      eval_every, device, progress, desc)
+                      eval_every, device, progress, desc, autograd)
 
 
 def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_every, device,
-           progress, desc) -> BatchedFit:
+           progress, desc, autograd) -> BatchedFit:
     device = torch.device(device) if device is not None else model.head_w.device
     model = model.to(device)
     R, T = model.n_members, data[0].obs.shape[1]
@@ -355,6 +341,10 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
 
     params = list(model.parameters())
     opt = _Adam(params)
+    hand_written = model.cell == "rnn" and model.num_layers == 1 and not autograd
+    pad_mask = model.pad_mask if model.padded else None
+    ordered = [*model.rec, model.head_w, model.head_b]  # tanh_rnn_loss_and_grads's order
+    workspace = {}  # its buffers, reused at every step
     best = [p.detach().clone() for p in params]
     best_val = torch.full((R,), float("inf"), dtype=torch.float64, device=device)
     best_step = np.zeros(R, dtype=np.int64)
@@ -394,10 +384,16 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
         x = obs_rows.index_select(0, rows).reshape(R, batch_size, T)  # (R, B, T)
         y = states_rows.index_select(0, rows).reshape(R, batch_size, T)
         cosine = 0.5 * (1 + math.cos(math.pi * step / max(steps - 1, 1)))
-        loss_r = _cross_entropy(model, x, y).mean(dim=(1, 2))  # (R,)
-        for p in params:
-            p.grad = None
-        loss_r.sum().backward()
+        if hand_written:  # the tanh RNN's gradient written out (same numbers, fewer steps)
+            loss_r, grads = tanh_rnn_loss_and_grads(*[p.detach() for p in ordered], x, y,
+                                                    pad_mask, workspace)
+            for p, g in zip(ordered, grads, strict=True):
+                p.grad = g
+        else:
+            loss_r = _cross_entropy(model, x, y).mean(dim=(1, 2))  # (R,)
+            for p in params:
+                p.grad = None
+            loss_r.sum().backward()
         opt.step(lr * (final_lr_ratio + (1 - final_lr_ratio) * cosine))
         running += loss_r.detach().double()
         n_run += 1
@@ -435,13 +431,19 @@ class _Adam:
     def step(self, lr: float) -> None:
         self.t += 1
         c1, c2 = 1 - self.b1 ** self.t, 1 - self.b2 ** self.t
-        for p, m, v in zip(self.params, self.m, self.v, strict=True):
-            if p.grad is None:
-                continue
-            m.mul_(self.b1).add_(p.grad, alpha=1 - self.b1)
-            v.mul_(self.b2).addcmul_(p.grad, p.grad, value=1 - self.b2)
-            denom = (v / c2).sqrt_().add_(self.eps)
-            p.addcdiv_(m, denom, value=-lr / c1)
+        live = [i for i, p in enumerate(self.params) if p.grad is not None]
+        params = [self.params[i] for i in live]
+        grads = [p.grad for p in params]
+        m, v = [self.m[i] for i in live], [self.v[i] for i in live]
+        # one fused call per line for all tensors (torch._foreach_*: same arithmetic as a loop)
+        torch._foreach_mul_(m, self.b1)
+        torch._foreach_add_(m, grads, alpha=1 - self.b1)
+        torch._foreach_mul_(v, self.b2)
+        torch._foreach_addcmul_(v, grads, grads, value=1 - self.b2)
+        denom = torch._foreach_div(v, c2)
+        torch._foreach_sqrt_(denom)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(params, m, denom, value=-lr / c1)
 
 
 def _progress(total: int, desc: str):

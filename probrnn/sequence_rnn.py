@@ -25,7 +25,6 @@ are the exact function of the (float32) weights to ~1e-12; training runs in floa
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import time
@@ -36,31 +35,13 @@ from torch import nn
 
 from ._validate import as_rng, check_int, check_obs
 from .nets import CoreSizes, RecurrentCore, check_cell, default_device, torch_generator
+from .threads import torch_threads
 
 _CHUNK = 4096  # sequences per forward pass at evaluation time
 EVAL_THREADS = 1  # torch CPU threads for evaluation and sampling (see torch_threads)
 
 
 # ---------------------------------------------------------------------------------- threads
-@contextlib.contextmanager
-def torch_threads(num_threads):
-    """Run with ``num_threads`` torch CPU threads, restoring the previous count afterwards.
-
-    The book's networks are small: one thread is fastest (several times faster than two on a
-    busy machine) and makes results independent of the machine's core count.
-    """
-    if num_threads is None:
-        yield
-        return
-    num_threads = check_int(num_threads, "num_threads", minimum=1)
-    before = torch.get_num_threads()
-    torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def single_threaded(method):
     """Decorator: run ``method`` under :func:`torch_threads` (EVAL_THREADS)."""
 

@@ -14,6 +14,7 @@ from torch import nn
 
 from ._validate import check_int, check_obs
 from .nets import CoreSizes, RecurrentCore, check_cell
+from .threads import torch_threads
 
 # gates per cell: tanh RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o), in torch's order
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -67,8 +68,6 @@ class StateRNN(CoreSizes, nn.Module):
 
     # ------------------------------------------------------------------ numpy interface
     def _run(self, obs, what: str, chunk: int = 4096) -> np.ndarray:
-        from .batched import torch_threads  # (batched imports this module)
-
         arr, single = check_obs(obs, self.n_symbols)
         param = next(self.parameters())
         outs = []

@@ -1,0 +1,96 @@
+"""The hand-written backward pass of the tanh RNN against torch's autograd, and the trainer
+that uses it against the autograd trainer."""
+
+import numpy as np
+import pytest
+import torch
+
+from probrnn.batched import BatchedStateRNN, MemberData, _cross_entropy, train_batched
+from probrnn.nets import torch_generator
+from probrnn.tanh_bptt import tanh_rnn_loss_and_grads
+
+
+def _autograd(model, obs, states):
+    loss = _cross_entropy(model, obs, states).mean(dim=(1, 2))
+    params = [*model.rec, model.head_w, model.head_b]
+    grads = torch.autograd.grad(loss.sum(), params, allow_unused=True)  # U unused when T = 1
+    return loss.detach(), [torch.zeros_like(p) if g is None else g
+                           for p, g in zip(params, grads, strict=True)]
+
+
+def _weights(model):
+    return [p.detach() for p in (*model.rec, model.head_w, model.head_b)]
+
+
+@pytest.mark.parametrize("k,ms,B,T", [(1, [2, 2, 3], 17, 6), (5, [2, 4], 9, 8), (20, [3], 4, 1),
+                                      (3, [1, 5], 1, 5), (7, [2], 33, 2)])
+def test_loss_and_gradients_equal_autograd(k, ms, B, T):
+    gens = [torch_generator(11 * r + k) for r in range(len(ms))]
+    model = BatchedStateRNN(4, ms, k, "rnn", 1, gens, dtype=torch.float64)
+    with torch.no_grad():  # larger weights than the initial ones: saturated units too
+        for p in model.parameters():
+            p.mul_(3)
+    g = torch_generator(5)
+    obs = torch.randint(0, 4, (len(ms), B, T), generator=g)
+    states = torch.stack([torch.randint(0, m, (B, T), generator=g) for m in ms])
+    ref_loss, ref_grads = _autograd(model, obs, states)
+    pad = model.pad_mask if model.padded else None
+    loss, grads = tanh_rnn_loss_and_grads(*_weights(model), obs, states, pad)
+    torch.testing.assert_close(loss, ref_loss, rtol=1e-12, atol=1e-12)
+    assert len(grads) == len(ref_grads)
+    for ours, ref in zip(grads, ref_grads, strict=True):
+        assert ours.shape == ref.shape
+        torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
+        if pad is not None and ours.shape == model.head_w.shape:  # padded rows get nothing
+            assert (ours[pad] == 0).all()
+
+
+def test_workspace_is_reused_and_resized():
+    ws = {}
+    for R, B, T, k in [(2, 5, 4, 3), (2, 5, 4, 3), (3, 2, 6, 3), (1, 4, 4, 1)]:
+        model = BatchedStateRNN(3, [2] * R, k, "rnn", 1,
+                                [torch_generator(r) for r in range(R)], dtype=torch.float64)
+        g = torch_generator(B)
+        obs, states = torch.randint(0, 3, (R, B, T), generator=g), torch.randint(0, 2, (R, B, T),
+                                                                              generator=g)
+        fresh = tanh_rnn_loss_and_grads(*_weights(model), obs, states)
+        reused = tanh_rnn_loss_and_grads(*_weights(model), obs, states, workspace=ws)
+        torch.testing.assert_close(fresh, reused, rtol=0, atol=0)
+        assert ws["H"].shape == (T, R, B, k)
+
+
+def _data(seed, n=300, T=8, m=2):
+    rng = np.random.default_rng(seed)
+    obs = rng.integers(0, 3, size=(n, T))
+    states = (obs + rng.integers(0, 2, size=(n, T))) % m  # states that depend on symbols
+    return MemberData(obs[:250], states[:250], obs[250:], states[250:], m)
+
+
+@pytest.mark.parametrize("k", [1, 6])
+def test_training_equals_autograd_training(k):
+    """Sixty Adam steps with either backward pass end at the same weights (float64)."""
+    fits = []
+    for autograd in (False, True):
+        gens = [torch_generator(s) for s in (3, 4)]
+        model = BatchedStateRNN(3, [2, 3], k, "rnn", 1, gens, dtype=torch.float64)
+        fits.append(train_batched(model, [_data(1), _data(2, m=3)], gens, steps=60,
+                                  batch_size=32, lr=0.05, eval_every=20, autograd=autograd))
+    ours, ref = fits
+    for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ours.val_loss, ref.val_loss, rtol=1e-9)
+    assert ours.val_loss[-1].max() < ours.val_loss[0].max()  # and it learned something
+
+
+def test_member_trained_alone_or_in_company_ends_the_same():
+    def fit(seeds, datas):
+        gens = [torch_generator(s) for s in seeds]
+        model = BatchedStateRNN(3, [d.n_states for d in datas], 4, "rnn", 1, gens,
+                                dtype=torch.float64)
+        return train_batched(model, datas, gens, steps=40, batch_size=16, lr=0.05,
+                             eval_every=40).model.export(len(seeds) - 1)
+
+    alone = fit([9], [_data(5)])
+    company = fit([1, 2, 9], [_data(3, m=3), _data(4), _data(5)])
+    for a, b in zip(alone.parameters(), company.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
