@@ -13,14 +13,13 @@ alone (:func:`recompute_row`). Seeds come from ``numpy.random.SeedSequence`` key
 seed and the grid point, so a row's numbers do not depend on which other rows were run. Groups
 of networks with the same k are trained together as one batched model
 (:func:`probrnn.rnn.fit_state_rnns`); at paper scale the groups are spread over one worker
-process per core.
+thread per core.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ import pandas as pd
 from ..hmm import HMM
 from ..rnn import FitTask, fit_state_rnns
 from ..state_rnn import state_rnn_n_params
+from ..threads import map_threads
 
 TIE_MARGIN = 0.1
 N_SMALL_TEST = 100  # the paper's test set size
@@ -126,10 +126,10 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn",
     data = [_hmm_and_data(p) for p in points]
     tasks = [FitTask(obs[: p["n_train"]], st[: p["n_train"]], p["m"], p["fit_seed"])
              for p, (_, obs, st, _, _) in zip(points, data, strict=True)]
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), time.thread_time()
     fits = fit_state_rnns(tasks, n_symbols=points[0]["n_symbols"], hidden_size=k, cell=cell,
                           steps=steps, progress=False)
-    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    seconds, cpu = time.perf_counter() - start, time.thread_time() - cpu
     rows, extras = [], []
     for p, (hmm, _, _, tobs, tst), (net, hist) in zip(points, data, fits, strict=True):
         filtered, proba = hmm.filter(tobs), net.predict_proba(tobs)
@@ -150,14 +150,9 @@ def run_group(points: list[dict], k: int, steps: int | None, cell: str = "rnn",
 
 
 def _run_groups(groups: list[tuple[list[dict], int, int]], workers: int) -> list[dict]:
-    """Run (points, k, steps) groups, in ``workers`` processes if more than one."""
-    if workers <= 1 or len(groups) <= 1:
-        return [row for g in groups for row in run_group(*g)]
-    import multiprocessing as mp
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
-        futures = [ex.submit(run_group, *g) for g in groups]
-        return [row for fut in futures for row in fut.result()]
+    """Run (points, k, steps) groups, side by side in ``workers`` threads if more than one
+    (:func:`probrnn.threads.map_threads`)."""
+    return [row for rows in map_threads(run_group, groups, workers) for row in rows]
 
 
 def _workers(scale: str, workers) -> int:
@@ -223,7 +218,7 @@ def fig5(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None
             {1, 20, 100}, n from 100 to 20,000, three HMM draws, plus the census).
         seed: base seed; every row records the seeds derived from it.
         ks, ns, hmm_indices: a sub-grid (same seeds as in the full grid; no census).
-        workers: processes (default: one per core, at most 2, at paper scale; 1 at quick).
+        workers: worker threads (default: one per core, at most 2, at paper scale; 1 at quick).
 
     Returns:
         One row per trained RNN: its seeds, sizes, training settings, and

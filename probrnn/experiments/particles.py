@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from ..hmm import HMM
 from ..particle import particle_filter, total_variation
+from ..threads import map_threads
 
 M_STATES, N_SYMBOLS, T_LEN = 5, 10, 8
 
@@ -110,13 +110,9 @@ def pf_row(seed: int, scale: str, d: int, rep: int, n_test: int, _data=None) -> 
 
 def rnn_group(seed: int, scale: str, d: int, reps, n_train: int, n_test: int, steps) -> list:
     """RNN rows of size d for replicates ``reps``, trained together as one batched model."""
-    import torch
-
     from ..rnn import FitTask, fit_state_rnns
     from ..state_rnn import state_rnn_n_params
 
-    if torch.get_num_threads() > 1 and os.environ.get("PROBRNN_WORKER"):
-        torch.set_num_threads(1)
     hmm, states, obs, fwd = evaluation_set(seed, n_test)
     tasks = []
     for rep in reps:
@@ -139,10 +135,6 @@ def rnn_group(seed: int, scale: str, d: int, reps, n_train: int, n_test: int, st
     return rows
 
 
-def _init_worker():
-    os.environ["PROBRNN_WORKER"] = "1"
-
-
 def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=None,
          rnn: bool = True) -> pd.DataFrame:
     """Figure 7: RNNs with d hidden units against particle filters with d particles.
@@ -153,7 +145,7 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
             n_test = 1,000).
         seed: base seed (the HMM, the test set and every replicate derive from it).
         sizes, n_reps: override the grid.
-        workers: processes for RNN training (default: 2 at paper scale, 1 at quick).
+        workers: worker threads for RNN training (default: 2 at paper scale, 1 at quick).
         rnn: False skips the RNNs (particle-filter rows only: instant).
 
     Returns:
@@ -171,15 +163,7 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
                 for d in sorted(sizes, reverse=True)]  # the slowest first
         if workers is None:
             workers = min(2, os.cpu_count() or 1) if scale == "paper" else 1
-        if workers <= 1:
-            rows += [row for a in args for row in rnn_group(*a)]
-        else:
-            import multiprocessing as mp
-
-            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                     initializer=_init_worker) as ex:
-                futures = [ex.submit(rnn_group, *a) for a in args]
-                rows += [row for fut in futures for row in fut.result()]
+        rows += [row for group in map_threads(rnn_group, args, workers) for row in group]
     df = pd.DataFrame(rows)
     return df.sort_values(["kind", "d", "rep"], ignore_index=True)
 
