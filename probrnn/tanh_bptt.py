@@ -2,10 +2,10 @@
 
 Chapter *RNNs as approximations of the forward algorithm*. Training the state-predicting tanh
 RNN h_t = tanh(W x_t + U h_{t-1} + b), p(s_t | x_1..t) = softmax(V h_t + c), through autograd
-records a dozen small operations per time step, and the gradient of U comes out as T separate
-(k x B) @ (B x k) products. Written by hand, the backward pass is three operations per step,
-and every weight gradient is one large product over all B * T positions (arranged time-major,
-so the positions of a step are contiguous):
+records about a dozen small operations per time step, each with its own bookkeeping and
+temporary tensors. Written out, a step is one batched matrix product and one tanh forward, and
+one product and one multiply backward, all in place in three buffers that are reused from one
+training step to the next:
 
     forward    H_t = tanh(G_t + H_{t-1} U^T),    G_t = (W + b)[x_t] (x is one-hot: a lookup)
     read-out   Z = H V^T + c,  loss = mean over positions of  -log softmax(Z)[s]
@@ -14,9 +14,10 @@ so the positions of a step are contiguous):
                D_t = dH_t * (1 - H_t^2)                       (through tanh)
                dU = sum_t D_t^T H_{t-1},  dV = dZ^T H,  dW[:, j] = sum of D_t where x_t = j
 
-All of it batched over R independent members (leading axis), so the gradient of the sum of the
-members' losses is each member's own gradient. ``tests/test_rnn.py`` checks it against
-autograd through :class:`probrnn.batched.BatchedStateRNN`.
+All of it is batched over R independent members (a leading axis), so the gradient of the sum
+of the members' losses is each member's own gradient. ``tests/test_tanh_bptt.py`` checks it
+against autograd through :class:`probrnn.batched.BatchedStateRNN`, and training with it against
+training with autograd.
 """
 
 from __future__ import annotations
