@@ -14,6 +14,15 @@ training step to the next:
                D_t = dH_t * (1 - H_t^2)                       (through tanh)
                dU = sum_t D_t^T H_{t-1},  dV = dZ^T H,  dW[:, j] = sum of D_t where x_t = j
 
+The first steps are cheaper still. The state after t symbols is a deterministic function of
+those symbols (the paper's point that the RNN's transitions are deterministic), so sequences
+that share a prefix share its states. With K symbols there are only K^t prefixes of length t:
+while that is at most half the batch, the state of every prefix is computed once (a tree:
+prefix c = parent * K + x) and the sequences look theirs up; backward, the sequences'
+gradients are summed per prefix and sent down the tree. With K = 3 and a batch of 256 this
+covers the first four of eight steps, and removes 12 of the 21 large matrix products of a
+training step (measured: 1.7x faster for k = 100).
+
 All of it is batched over R independent members (a leading axis), so the gradient of the sum
 of the members' losses is each member's own gradient. ``tests/test_tanh_bptt.py`` checks it
 against autograd through :class:`probrnn.batched.BatchedStateRNN`, and training with it against
@@ -26,8 +35,21 @@ import numpy as np
 import torch
 
 
+def prefix_levels(n_symbols: int, batch_size: int, T: int) -> int:
+    """How many first steps to compute once per possible prefix rather than per sequence.
+
+    The state after t + 1 symbols depends only on those symbols, and there are K^(t+1) of
+    them: while that is at most half the batch, computing every prefix's state once is cheaper
+    than computing every sequence's.
+    """
+    levels = 0
+    while levels < T and n_symbols ** (levels + 1) <= batch_size // 2:
+        levels += 1
+    return levels
+
+
 def tanh_rnn_loss_and_grads(w_ih, w_hh, b_ih, b_hh, head_w, head_b, obs, states, pad_mask=None,
-                            workspace: dict | None = None):
+                            workspace: dict | None = None, n_prefix: int | None = None):
     """Per-member mean cross-entropy of R tanh RNNs and its gradient, without autograd.
 
     Args:
@@ -38,6 +60,9 @@ def tanh_rnn_loss_and_grads(w_ih, w_hh, b_ih, b_hh, head_w, head_b, obs, states,
         workspace: a dict to keep the large (T, R, B, k) buffers in between calls (pass the
             same dict at every training step). Writing into memory that is already mapped
             is about 3x faster on a CPU than into a fresh allocation of a few megabytes.
+        n_prefix: the first ``n_prefix`` steps are computed per possible prefix (K, K^2, ...
+            rows) instead of per sequence (B rows); default :func:`prefix_levels` for k > 1,
+            0 for k = 1. The numbers are the same either way, up to rounding.
 
     Returns:
         loss (R,): each member's mean of -log p(s_t | x_1..t) over its B * T positions;
@@ -48,77 +73,132 @@ def tanh_rnn_loss_and_grads(w_ih, w_hh, b_ih, b_hh, head_w, head_b, obs, states,
     k, K = w_ih.shape[1], w_ih.shape[2]
     m = head_w.shape[1]
     N = T * B
+    if n_prefix is None:  # with k = 1 the products are cheap multiplies: nothing to save
+        n_prefix = prefix_levels(K, B, T) if k > 1 else 0
+    P = min(int(n_prefix), T)
     ws = {} if workspace is None else workspace
+    dtype, device = w_hh.dtype, w_hh.device
+    scalar = k == 1  # (n, 1) @ (1, 1) products: an elementwise multiply is much cheaper
 
     def buffer(name):
         buf = ws.get(name)
-        if buf is None or buf.shape != (T, R, B, k) or buf.dtype != w_hh.dtype \
-                or buf.device != w_hh.device:
-            buf = ws[name] = torch.empty(T, R, B, k, dtype=w_hh.dtype, device=w_hh.device)
+        if buf is None or buf.shape != (T - P, R, B, k) or buf.dtype != dtype \
+                or buf.device != device:
+            buf = ws[name] = torch.empty(T - P, R, B, k, dtype=dtype, device=device)
         return buf
 
-    # Layout (T, R, B, k): a step's states of all members are one contiguous block, so each
-    # step is a single batched product (a strided block would be split into R products).
-    rows = obs.permute(2, 0, 1) + K * torch.arange(R, device=obs.device)[:, None]  # (T, R, B)
-    rows = rows.reshape(-1)  # rows of the (R K, k) input table
-    table = (w_ih.transpose(1, 2) + (b_ih + b_hh)[:, None, :]).reshape(R * K, k)
-    H = buffer("H")  # pre-activations G, overwritten with the hidden states
-    torch.index_select(table, 0, rows, out=H.view(T * R * B, k))
-    _tanh_(H[0])
-    scalar = k == 1  # a (B, 1) @ (1, 1) product: an elementwise multiply is much cheaper
-    u_t = w_hh.transpose(1, 2)
-    for t in range(1, T):
-        if scalar:
-            H[t].addcmul_(H[t - 1], u_t)
-        else:
-            H[t].baddbmm_(H[t - 1], u_t)
-        _tanh_(H[t])
+    def times(a, w):  # a (R, n, k) @ w (R, k, k)
+        return a * w if scalar else torch.bmm(a, w)
 
-    # read-out for all (t, r) blocks at once: logits (T, R, m, B), states before positions so
-    # that the softmax over m is vectorised along B
-    if scalar:  # k = 1: the read-out is an outer product
-        logits = torch.addcmul(head_b.view(1, R, m, 1), head_w.view(1, R, m, 1),
-                               H.view(T, R, 1, B))
-    else:
-        head_rep = head_w[None].expand(T, R, m, k).reshape(T * R, m, k)
-        logits = torch.baddbmm(head_b.repeat(T, 1)[:, :, None], head_rep,
-                               H.view(T * R, B, k).transpose(1, 2)).view(T, R, m, B)
+    def gram(a, b):  # a^T b summed over rows: (R, n, k), (R, n, k) -> (R, k, k)
+        return (a * b).sum(1, keepdim=True) if scalar else torch.bmm(a.transpose(1, 2), b)
+
+    table = w_ih.transpose(1, 2) + (b_ih + b_hh)[:, None, :]  # (R, K, k): W x + b for each x
+    u_t = w_hh.transpose(1, 2)
+    logits = torch.empty(T, R, m, B, dtype=dtype, device=device)
+
+    # steps t < P, per prefix: prefix c = (x_0 .. x_t) has index c = parent * K + x_t, and its
+    # state is Hp[t][:, c] (R, K^(t+1), k); codes[t] (R, B) is each sequence's prefix index
+    Hp, codes = [], []
+    for t in range(P):
+        if t == 0:
+            pre, code = table.clone(), obs[:, :, 0]
+        else:
+            pre = (times(Hp[t - 1], u_t)[:, :, None, :] + table[:, None]).reshape(R, -1, k)
+            code = codes[t - 1] * K + obs[:, :, t]
+        _tanh_(pre)
+        Hp.append(pre)
+        codes.append(code)
+        per_prefix = torch.baddbmm(head_b[:, :, None], head_w, pre.transpose(1, 2))
+        torch.gather(per_prefix, 2, code[:, None, :].expand(R, m, B), out=logits[t])
+
+    # steps t >= P, per sequence, in the layout (T - P, R, B, k): a step's states of all
+    # members are one contiguous block, so each step is a single batched product
+    H = buffer("H")  # pre-activations W x_t + b, overwritten with the hidden states
+    rows = obs[:, :, P:].permute(2, 0, 1) + K * torch.arange(R, device=obs.device)[:, None]
+    rows = rows.reshape(-1)  # rows of the (R K, k) table
+    if P < T:
+        torch.index_select(table.reshape(R * K, k), 0, rows, out=H.view(-1, k))
+    for s in range(T - P):  # s = t - P
+        if s == 0 and P > 0:  # the previous state is a prefix's: gather its product
+            prev = times(Hp[P - 1], u_t)
+            H[0].add_(prev.gather(1, codes[P - 1][:, :, None].expand(R, B, k)))
+        elif s > 0:
+            if scalar:
+                H[s].addcmul_(H[s - 1], u_t)
+            else:
+                H[s].baddbmm_(H[s - 1], u_t)
+        _tanh_(H[s])
+    if P < T:
+        if scalar:  # k = 1: the read-out is an outer product
+            torch.addcmul(head_b.view(1, R, m, 1), head_w.view(1, R, m, 1),
+                          H.view(T - P, R, 1, B), out=logits[P:])
+        else:
+            head_rep = head_w[None].expand(T - P, R, m, k).reshape(-1, m, k)
+            torch.baddbmm(head_b.repeat(T - P, 1)[:, :, None], head_rep,
+                          H.view(-1, B, k).transpose(1, 2), out=logits[P:].view(-1, m, B))
+
+    # loss, and dZ = (softmax - onehot(s)) / N for all steps (T, R, m, B); padding gets 0
     if pad_mask is not None:
         logits.masked_fill_(pad_mask[None, :, :, None], float("-inf"))
     logp = torch.log_softmax(logits, dim=2)
     target = states.permute(2, 0, 1).unsqueeze(2)  # (T, R, 1, B) state indices
     picked = logp.gather(2, target)  # log p(s_t | x_1..t)
     loss = -picked.sum(dim=(0, 2, 3)) / N  # (R,)
-
-    # dZ = (softmax - onehot(s)) / N; padded entries have probability 0
-    dZ = logp.exp_().scatter_(2, target, picked.exp_().sub_(1.0)).div_(N)  # (T, R, m, B)
-    D = buffer("D")  # dH from the read-out, then the gradients D_t of the pre-activations
-    if scalar:
-        g_head_w = (dZ * H.view(T, R, 1, B)).sum(dim=(0, 3)).view(R, m, 1)
-        torch.sum(dZ * head_w.view(1, R, m, 1), dim=2, out=D.view(T, R, B))
-    else:
-        dZ_blocks = dZ.view(T * R, m, B)
-        g_head_w = torch.bmm(dZ_blocks, H.view(T * R, B, k)).view(T, R, m, k).sum(0)
-        torch.bmm(dZ_blocks.transpose(1, 2), head_rep, out=D.view(T * R, B, k))
+    dZ = logp.exp_().scatter_(2, target, picked.exp_().sub_(1.0)).div_(N)
     g_head_b = dZ.sum(dim=(0, 3))
-    H2 = torch.mul(H, H, out=buffer("H2"))
-    D[T - 1].addcmul_(D[T - 1], H2[T - 1], value=-1.0)  # * (1 - h^2)
-    for t in range(T - 1, 0, -1):  # D_{t-1} = (dH_{t-1} + D_t U) * (1 - H_{t-1}^2)
-        if scalar:
-            D[t - 1].addcmul_(D[t], w_hh)
-        else:
-            D[t - 1].baddbmm_(D[t], w_hh)
-        D[t - 1].addcmul_(D[t - 1], H2[t - 1], value=-1.0)
+    g_w_hh = torch.zeros_like(w_hh)
+    g_table = torch.zeros(R * K, k, dtype=dtype, device=device)
 
-    if scalar:
-        g_w_hh = (D[1:] * H[:-1]).sum(dim=(0, 2)).view(R, 1, 1)
-    else:
-        g_w_hh = torch.zeros_like(w_hh)
-        for t in range(1, T):  # sum_t D_t^T H_{t-1}
-            g_w_hh.baddbmm_(D[t].transpose(1, 2), H[t - 1])
-    g_table = torch.zeros(R * K, k, dtype=H.dtype, device=H.device)
-    g_table.index_add_(0, rows, D.view(T * R * B, k))
+    # backward through the per-sequence steps
+    g_head_w = torch.zeros_like(head_w)
+    dHp_next = None  # gradient reaching the last prefix step from the first sequence step
+    if P < T:
+        D = buffer("D")  # dH from the read-out, then the gradients D of the pre-activations
+        dZs = dZ[P:]
+        if scalar:
+            g_head_w += (dZs * H.view(T - P, R, 1, B)).sum(dim=(0, 3)).view(R, m, 1)
+            torch.sum(dZs * head_w.view(1, R, m, 1), dim=2, out=D.view(T - P, R, B))
+        else:
+            dZ_blocks = dZs.reshape(-1, m, B)
+            g_head_w += torch.bmm(dZ_blocks, H.view(-1, B, k)).view(T - P, R, m, k).sum(0)
+            torch.bmm(dZ_blocks.transpose(1, 2), head_rep, out=D.view(-1, B, k))
+        H2 = torch.mul(H, H, out=buffer("H2"))
+        for s in range(T - P - 1, -1, -1):  # D_s = (dH_s + D_{s+1} U) * (1 - H_s^2)
+            D[s].addcmul_(D[s], H2[s], value=-1.0)
+            if s > 0:
+                if scalar:
+                    D[s - 1].addcmul_(D[s], w_hh)
+                    g_w_hh += (D[s] * H[s - 1]).sum(1, keepdim=True)
+                else:
+                    D[s - 1].baddbmm_(D[s], w_hh)
+                    g_w_hh.baddbmm_(D[s].transpose(1, 2), H[s - 1])
+        g_table.index_add_(0, rows, D.view(-1, k))
+        if P > 0:  # the sequences' gradients at step P, summed per prefix of step P - 1
+            n_prev = Hp[P - 1].shape[1]
+            D_agg = torch.zeros(R, n_prev, k, dtype=dtype, device=device)
+            D_agg.scatter_add_(1, codes[P - 1][:, :, None].expand(R, B, k), D[0])
+            dHp_next = times(D_agg, w_hh)
+            g_w_hh += gram(D_agg, Hp[P - 1])
+
+    # backward through the per-prefix steps
     g_table = g_table.view(R, K, k)
+    for t in range(P - 1, -1, -1):
+        n_t = Hp[t].shape[1]
+        dZp = torch.zeros(R, m, n_t, dtype=dtype, device=device)  # read-out, per prefix
+        dZp.scatter_add_(2, codes[t][:, None, :].expand(R, m, B), dZ[t])
+        g_head_w += torch.bmm(dZp, Hp[t])
+        dH = torch.bmm(dZp.transpose(1, 2), head_w)  # (R, n_t, k)
+        if dHp_next is not None:
+            dH += dHp_next
+        Dp = dH.addcmul_(dH, Hp[t] * Hp[t], value=-1.0)  # through tanh
+        by_symbol = Dp.view(R, -1, K, k)  # (R, parents, x_t, k)
+        g_table += by_symbol.sum(1)
+        if t > 0:
+            children = by_symbol.sum(2)  # (R, K^t, k): summed over the last symbol
+            dHp_next = times(children, w_hh)
+            g_w_hh += gram(children, Hp[t - 1])
+
     g_w_ih = g_table.transpose(1, 2).contiguous()
     g_b = g_table.sum(1)
     return loss, [g_w_ih, g_w_hh, g_b, g_b.clone(), g_head_w, g_head_b]

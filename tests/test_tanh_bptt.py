@@ -7,7 +7,7 @@ import torch
 
 from probrnn.batched import BatchedStateRNN, MemberData, _cross_entropy, train_batched
 from probrnn.nets import torch_generator
-from probrnn.tanh_bptt import tanh_rnn_loss_and_grads
+from probrnn.tanh_bptt import prefix_levels, tanh_rnn_loss_and_grads
 
 
 def _autograd(model, obs, states):
@@ -23,7 +23,7 @@ def _weights(model):
 
 
 @pytest.mark.parametrize("k,ms,B,T", [(1, [2, 2, 3], 17, 6), (5, [2, 4], 9, 8), (20, [3], 4, 1),
-                                      (3, [1, 5], 1, 5), (7, [2], 33, 2)])
+                                      (3, [1, 5], 1, 5), (7, [2], 33, 2), (4, [2, 3], 64, 6)])
 def test_loss_and_gradients_equal_autograd(k, ms, B, T):
     gens = [torch_generator(11 * r + k) for r in range(len(ms))]
     model = BatchedStateRNN(4, ms, k, "rnn", 1, gens, dtype=torch.float64)
@@ -35,14 +35,23 @@ def test_loss_and_gradients_equal_autograd(k, ms, B, T):
     states = torch.stack([torch.randint(0, m, (B, T), generator=g) for m in ms])
     ref_loss, ref_grads = _autograd(model, obs, states)
     pad = model.pad_mask if model.padded else None
-    loss, grads = tanh_rnn_loss_and_grads(*_weights(model), obs, states, pad)
-    torch.testing.assert_close(loss, ref_loss, rtol=1e-12, atol=1e-12)
-    assert len(grads) == len(ref_grads)
-    for ours, ref in zip(grads, ref_grads, strict=True):
-        assert ours.shape == ref.shape
-        torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
-        if pad is not None and ours.shape == model.head_w.shape:  # padded rows get nothing
-            assert (ours[pad] == 0).all()
+    for n_prefix in sorted({None, 0, 1, T // 2, T}, key=str):  # per sequence, per prefix, mixed
+        loss, grads = tanh_rnn_loss_and_grads(*_weights(model), obs, states, pad,
+                                              n_prefix=n_prefix)
+        torch.testing.assert_close(loss, ref_loss, rtol=1e-12, atol=1e-12)
+        assert len(grads) == len(ref_grads)
+        for ours, ref in zip(grads, ref_grads, strict=True):
+            assert ours.shape == ref.shape
+            torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
+            if pad is not None and ours.shape == model.head_w.shape:  # padding gets nothing
+                assert (ours[pad] == 0).all()
+
+
+def test_prefix_levels():
+    assert prefix_levels(3, 256, 8) == 4  # 3, 9, 27, 81 prefixes <= 128; 243 > 128
+    assert prefix_levels(10, 256, 8) == 2
+    assert prefix_levels(3, 256, 2) == 2  # never more than T
+    assert prefix_levels(2, 3, 5) == 0  # a batch too small to share anything
 
 
 def test_workspace_is_reused_and_resized():
@@ -56,7 +65,7 @@ def test_workspace_is_reused_and_resized():
         fresh = tanh_rnn_loss_and_grads(*_weights(model), obs, states)
         reused = tanh_rnn_loss_and_grads(*_weights(model), obs, states, workspace=ws)
         torch.testing.assert_close(fresh, reused, rtol=0, atol=0)
-        assert ws["H"].shape == (T, R, B, k)
+        assert ws["H"].shape[1:] == (R, B, k)
 
 
 def _data(seed, n=300, T=8, m=2):
