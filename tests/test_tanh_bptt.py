@@ -103,3 +103,15 @@ def test_member_trained_alone_or_in_company_ends_the_same():
     company = fit([1, 2, 9], [_data(3, m=3), _data(4), _data(5)])
     for a, b in zip(alone.parameters(), company.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-6), (torch.float64, 1e-15),
+                                       (torch.bfloat16, 1e-2)])
+def test_in_place_tanh_matches_torch(dtype, tol):
+    from probrnn.tanh_bptt import _tanh_
+
+    x = torch.linspace(-30, 30, 2001, dtype=torch.float64).to(dtype).reshape(3, 667)
+    for view in (x.clone(), x.clone()[:, ::2], x.clone().T):  # contiguous and strided
+        expected = torch.tanh(view.double())
+        _tanh_(view)
+        torch.testing.assert_close(view.double(), expected, rtol=tol, atol=tol)
