@@ -28,7 +28,7 @@ from torch import nn
 
 from .state_rnn import GATES, StateRNN
 from .tanh_bptt import tanh_rnn_loss_and_grads
-from .threads import torch_threads  # noqa: F401  (re-exported: sweeps use it from here)
+from .threads import torch_threads
 
 
 def member_init(gen: torch.Generator, n_symbols: int, n_states: int, hidden_size: int,
@@ -339,11 +339,10 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
     row_offset = (torch.arange(R) * obs.shape[1])[None, :, None]  # (1, R, 1)
     sel_obs, sel_states, sel_mask = sel_obs.to(device), sel_states.to(device), sel_mask.to(device)
 
-    params = list(model.parameters())
+    params = [*model.rec, model.head_w, model.head_b]  # tanh_rnn_loss_and_grads's order
     opt = _Adam(params)
     hand_written = model.cell == "rnn" and model.num_layers == 1 and not autograd
     pad_mask = model.pad_mask if model.padded else None
-    ordered = [*model.rec, model.head_w, model.head_b]  # tanh_rnn_loss_and_grads's order
     workspace = {}  # its buffers, reused at every step
     best = [p.detach().clone() for p in params]
     best_val = torch.full((R,), float("inf"), dtype=torch.float64, device=device)
@@ -385,9 +384,9 @@ def _train(model, data, generators, steps, batch_size, lr, final_lr_ratio, eval_
         y = states_rows.index_select(0, rows).reshape(R, batch_size, T)
         cosine = 0.5 * (1 + math.cos(math.pi * step / max(steps - 1, 1)))
         if hand_written:  # the tanh RNN's gradient written out (same numbers, fewer steps)
-            loss_r, grads = tanh_rnn_loss_and_grads(*[p.detach() for p in ordered], x, y,
+            loss_r, grads = tanh_rnn_loss_and_grads(*[p.detach() for p in params], x, y,
                                                     pad_mask, workspace)
-            for p, g in zip(ordered, grads, strict=True):
+            for p, g in zip(params, grads, strict=True):
                 p.grad = g
         else:
             loss_r = _cross_entropy(model, x, y).mean(dim=(1, 2))  # (R,)

@@ -18,6 +18,7 @@ OpenMP setting), and a new thread starts with the default (all cores) whatever
 from __future__ import annotations
 
 import contextlib
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 import torch
@@ -45,6 +46,11 @@ def torch_threads(num_threads):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def default_workers(parallel: bool) -> int:
+    """Worker count when the caller gives none: one per core (at most 2) if ``parallel``, else 1."""
+    return min(2, os.cpu_count() or 1) if parallel else 1
 
 
 def map_threads(fn, jobs, workers: int = 2) -> list:

@@ -18,7 +18,6 @@ thread per core.
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -27,7 +26,7 @@ import pandas as pd
 from ..hmm import HMM
 from ..rnn import FitTask, fit_state_rnns
 from ..state_rnn import state_rnn_n_params
-from ..threads import map_threads
+from ..threads import default_workers, map_threads
 
 TIE_MARGIN = 0.1
 N_SMALL_TEST = 100  # the paper's test set size
@@ -158,7 +157,7 @@ def _run_groups(groups: list[tuple[list[dict], int, int]], workers: int) -> list
 def _workers(scale: str, workers) -> int:
     if workers is not None:
         return max(1, int(workers))
-    return min(2, os.cpu_count() or 1) if scale == "paper" else 1
+    return default_workers(scale == "paper")
 
 
 def _check_scale(scale: str, table: dict) -> dict:

@@ -21,7 +21,6 @@ broken uniformly at random, with a seed recorded in the row.
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -29,7 +28,7 @@ import pandas as pd
 
 from ..hmm import HMM
 from ..particle import particle_filter, total_variation
-from ..threads import map_threads
+from ..threads import default_workers, map_threads
 
 M_STATES, N_SYMBOLS, T_LEN = 5, 10, 8
 
@@ -162,7 +161,7 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
         args = [(seed, scale, d, reps, cfg["n_train"], cfg["n_test"], cfg["steps"])
                 for d in sorted(sizes, reverse=True)]  # the slowest first
         if workers is None:
-            workers = min(2, os.cpu_count() or 1) if scale == "paper" else 1
+            workers = default_workers(scale == "paper")
         rows += [row for group in map_threads(rnn_group, args, workers) for row in group]
     df = pd.DataFrame(rows)
     return df.sort_values(["kind", "d", "rep"], ignore_index=True)
