@@ -1,36 +1,48 @@
 """probrnn: the package behind the book *Probabilistic interpretations of recurrent neural
 networks* (after Choe, Shin & Spencer, 2017).
 
-Chapter by chapter:
+The package is organised by the book's concepts, one per subpackage or file:
 
-* :class:`HMM`, :mod:`probrnn.inference`: hidden Markov models and the exact forward algorithm
-  (chapter *Hidden Markov models and the forward algorithm*).
-* :class:`SequenceRNN`, :func:`fit_sequence_rnn`, :class:`RNNGraphicalModel`: RNNs as generative
-  models and as graphical models (chapter *RNNs as generative models and as graphical models*).
-* :class:`StateRNN`, :func:`fit_state_rnn`, :func:`exact_forward_rnn`: RNNs as approximations of
-  the forward algorithm (chapter *RNNs as nonlinear approximations of the forward algorithm*).
-* :func:`particle_filter`, :class:`ParticleFilterRNN`: the bootstrap particle filter and the
-  paper's particle-filter RNN (chapter *Particle filters*).
+=====================  ======================================================  =============
+module                 what                                                    chapter
+=====================  ======================================================  =============
+``hmm``                the HMM, the forward algorithm, brute-force references  1
+``rnn``                the RNN models: next-symbol, state-predicting, exact    2, 3
+``training``           the one training rule and the one trainer               2, 3, 4
+``graphical``          the RNN as a graphical model; Theorem 5, Prop. 4        2
+``particle_filter``    the bootstrap filter and the filter as an RNN           4
+``metrics``            one vocabulary: accuracy, agreement, near-ties, TV, ... 1-4
+``experiments``        the paper's figures as tidy tables (``reproduce``)      2, 3, 4
+``figures``            pure functions from results to plotly figures           1-4
+``widgets``            live controls wired to the figures                      1-4
+``validate``           the one boundary where inputs are checked               all
+=====================  ======================================================  =============
+
+The names below are the public API; each lives in the module named in its docstring.
 """
 
 from .graphical import NoisyRNNGraphicalModel, RNNGraphicalModel
-from .hmm import HMM, BeliefOperators
-from .inference import FilterResult, hmm_filter
-from .particle import ParticleFilterResult, particle_filter
-from .pf_rnn import ParticleFilterRNN
+from .hmm import HMM, BeliefOperators, FilterResult, hmm_filter
+from .particle_filter import ParticleFilterResult, ParticleFilterRNN, particle_filter
 from .rnn import (
     BeliefProbe,
+    EmpiricalFirstSymbol,
     ExactForwardRNN,
-    FitHistory,
-    FitTask,
+    SequenceRNN,
     StateRNN,
     exact_forward_rnn,
     fit_belief_probe,
-    fit_state_rnn,
-    fit_state_rnns,
     untrained_state_rnn,
 )
-from .sequence_rnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
+from .training import (
+    FitHistory,
+    FitTask,
+    TrainingRule,
+    fit_sequence_rnn,
+    fit_sequence_rnns,
+    fit_state_rnn,
+    fit_state_rnns,
+)
 
 __all__ = [
     "HMM",
@@ -39,6 +51,7 @@ __all__ = [
     "hmm_filter",
     "SequenceRNN",
     "fit_sequence_rnn",
+    "fit_sequence_rnns",
     "EmpiricalFirstSymbol",
     "RNNGraphicalModel",
     "NoisyRNNGraphicalModel",
@@ -47,6 +60,7 @@ __all__ = [
     "fit_state_rnns",
     "FitTask",
     "FitHistory",
+    "TrainingRule",
     "exact_forward_rnn",
     "ExactForwardRNN",
     "fit_belief_probe",
@@ -56,4 +70,4 @@ __all__ = [
     "ParticleFilterResult",
     "ParticleFilterRNN",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,8 +1,10 @@
-"""Command line: ``python -m probrnn reproduce fig5|fig6|fig7|predictive|all --scale paper --out DIR``.
+"""Command line: ``python -m probrnn reproduce NAME ... --scale paper --out DIR``.
 
 For each experiment it writes ``DIR/NAME.csv`` (the tidy table), ``DIR/NAME.html`` (the figure,
 standalone, plotly.js inlined so it opens offline) and ``DIR/NAME.json`` (command, scale, seed,
-package versions, date and elapsed seconds), printing progress as it goes.
+package versions, date and elapsed seconds), printing progress as it goes. ``--out`` is checked
+before anything is computed, and every file is written atomically (to a temporary name in the
+same folder, then renamed), so an interrupted run never leaves a half-written table.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,29 +31,46 @@ def _versions() -> dict:
             "torch": torch.__version__, "python": platform.python_version()}
 
 
-def reproduce(names, scale: str, out: Path, seed: int | None = None) -> list[Path]:
-    """Run each experiment in ``names`` and write its CSV, HTML and JSON into ``out``."""
-    from .experiments import REGISTRY, figure_function, table_function
-    from .plotting import use_book_renderer
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
+
+def reproduce(names, scale: str, out, seed: int | None = None) -> list[Path]:
+    """Run each experiment in ``names`` and write its CSV, HTML and JSON into ``out``."""
+    from .experiments import REGISTRY
+    from .figures.render import use_book_renderer
+    from .validate import check_choice, check_out_dir, check_seed
+
+    names = list(names) if not isinstance(names, str) else [names]
+    if not names:
+        raise ValueError("names is empty: give at least one experiment")
+    for name in names:
+        check_choice(name, "experiment", sorted(REGISTRY))
+    check_choice(scale, "scale", ["quick", "paper"])
+    if seed is not None:
+        seed = check_seed(seed, "--seed")
+    out = check_out_dir(out)
     use_book_renderer()
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for name in names:
-        if name not in REGISTRY:
-            raise SystemExit(f"unknown experiment {name!r}: choose from {sorted(REGISTRY)} or all")
+        table_fn, figure_fn = REGISTRY[name]
         print(f"[probrnn] {name}: running at scale={scale!r} ...", flush=True)
-        kwargs = {"scale": scale}
-        if seed is not None:
-            kwargs["seed"] = seed
+        kwargs = {"scale": scale} if seed is None else {"scale": scale, "seed": seed}
         start = time.perf_counter()
-        table = table_function(name)(**kwargs)
+        table = table_fn(**kwargs)
         elapsed = time.perf_counter() - start
-        csv = out / f"{name}.csv"
-        table.to_csv(csv, index=False)
-        fig = figure_function(name)(table)
-        html = out / f"{name}.html"
-        fig.write_html(html, include_plotlyjs=True, full_html=True)
+        csv, html, meta_path = (out / f"{name}.{ext}" for ext in ("csv", "html", "json"))
+        write_atomic(csv, lambda p, t=table: t.to_csv(p, index=False))
+        fig = figure_fn(table)
+        write_atomic(html, lambda p, f=fig: f.write_html(p, include_plotlyjs=True, full_html=True))
         meta = {
             "experiment": name,
             "command": "python -m probrnn " + " ".join(sys.argv[1:]) if sys.argv else "",
@@ -60,10 +81,21 @@ def reproduce(names, scale: str, out: Path, seed: int | None = None) -> list[Pat
             "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "versions": _versions(),
         }
-        (out / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
-        print(f"[probrnn] {name}: {len(table)} rows in {elapsed:.1f} s -> {csv}, {html}", flush=True)
-        written += [csv, html]
+        write_atomic(meta_path, lambda p, m=meta: p.write_text(json.dumps(m, indent=2) + "\n"))
+        print(f"[probrnn] {name}: {len(table)} rows in {elapsed:.1f} s -> {csv}, {html}",
+              flush=True)
+        written += [csv, html, meta_path]
     return written
+
+
+def _seed_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer (got {text!r})") from None
+    if value < 0 or value > 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**63 - 1] (got {value})")
+    return value
 
 
 def main(argv=None) -> int:
@@ -75,11 +107,15 @@ def main(argv=None) -> int:
     rep.add_argument("names", nargs="+", choices=sorted(REGISTRY) + ["all"],
                      help="which experiments ('all' for every one)")
     rep.add_argument("--scale", choices=["quick", "paper"], default="quick")
-    rep.add_argument("--out", type=Path, default=Path("results"))
-    rep.add_argument("--seed", type=int, default=None, help="base seed (default: each one's own)")
+    rep.add_argument("--out", default="results", help="folder for the tables (default: results)")
+    rep.add_argument("--seed", type=_seed_arg, default=None,
+                     help="base seed (default: each experiment's own)")
     args = parser.parse_args(argv)
     names = sorted(REGISTRY) if "all" in args.names else list(dict.fromkeys(args.names))
-    reproduce(names, args.scale, args.out, args.seed)
+    try:
+        reproduce(names, args.scale, args.out, args.seed)
+    except ValueError as err:
+        parser.exit(2, f"python -m probrnn reproduce: error: {err}\n")
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docutils import nodes
 
-from .live import STATIC_ENV
+from .widgets.live import STATIC_ENV
 
 # In dark mode pydata-sphinx-theme paints HTML cell outputs light grey (for widgets and HTML made
 # for white pages). Book figures follow the page's mode themselves, so keep the page behind them.

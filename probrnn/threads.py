@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from ._validate import check_int
+from .validate import check_int
 
 
 @contextlib.contextmanager

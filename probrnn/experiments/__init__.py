@@ -1,70 +1,40 @@
 """Experiments of the book, each returning a tidy ``pandas.DataFrame`` (one row per trained model
-or run, with its seed and every measured quantity).
+or run, with its seeds, its training record and every measured quantity).
 
-Each experiment takes ``scale="quick"`` (seconds: tests and live widgets) or ``scale="paper"``
+One file per chapter, with the same names as :mod:`probrnn.figures` and :mod:`probrnn.widgets`;
+:mod:`~probrnn.experiments.common` holds what they share (seeds, scales, committed results).
+Each experiment takes ``scale="quick"`` (seconds: tests and live controls) or ``scale="paper"``
 (the paper's sizes). ``python -m probrnn reproduce NAME --scale paper --out DIR`` writes the table
-(CSV) and the figure (standalone HTML) of each; :data:`REGISTRY` lists them.
+(CSV), the figure (standalone HTML) and a record of the run (JSON) of each; :data:`REGISTRY`
+lists them.
 
-=============  ===========================================  ==========================
-name           what                                          chapter
-=============  ===========================================  ==========================
-fig5           k-unit RNNs vs the forward algorithm, m = 2   RNNs and the forward alg.
-fig6           fixed RNN size, m = 2 .. 512                  RNNs and the forward alg.
-fig7           RNNs vs particle filters at equal size        particle filters
-predictive     next-symbol prediction: RNN vs Baum-Welch     RNNs as generative models
-=============  ===========================================  ==========================
+==============  ==============================================  ================================
+name            what                                            chapter (module)
+==============  ==============================================  ================================
+fig5            k-unit RNNs vs the forward algorithm, m = 2     3 (``rnn_forward``)
+fig6            fixed RNN sizes, m = 2 .. 512                    3 (``rnn_forward``)
+lr_check        the learning-rate rule against a grid           3 (``rnn_forward``)
+fig7            RNNs vs particle filters at equal size          4 (``particle_filters``)
+pf_convergence  the particle filter's error against M           4 (``particle_filters``)
+predictive      next-symbol prediction: RNN vs Baum-Welch       2 (``rnn_generative``)
+==============  ==============================================  ================================
 """
 
 from __future__ import annotations
 
-import importlib
+from .particle_filters import fig7, fig7_figure, pf_convergence, pf_convergence_figure
+from .rnn_forward import fig5, fig5_figure, fig6, fig6_figure, lr_check, lr_check_figure
+from .rnn_generative import predictive, predictive_figure
 
-# name -> (module, table function, figure function): the figure function maps the table to a
-# plotly Figure.
+# name -> (table function, figure function): the figure function maps the table to a plotly
+# Figure.
 REGISTRY = {
-    "fig5": ("probrnn.experiments.forward_rnn", "fig5", "fig5_figure"),
-    "fig6": ("probrnn.experiments.forward_rnn", "fig6", "fig6_figure"),
-    "fig7": ("probrnn.experiments.particles", "fig7", "fig7_figure"),
-    "pf_convergence": ("probrnn.experiments.particles", "pf_convergence", "pf_convergence_figure"),
-    "predictive": ("probrnn.experiments.predictive", "predictive", "predictive_figure"),
+    "fig5": (fig5, fig5_figure),
+    "fig6": (fig6, fig6_figure),
+    "lr_check": (lr_check, lr_check_figure),
+    "fig7": (fig7, fig7_figure),
+    "pf_convergence": (pf_convergence, pf_convergence_figure),
+    "predictive": (predictive, predictive_figure),
 }
 
-
-def _resolve(name: str, which: int):
-    if name not in REGISTRY:
-        raise ValueError(f"unknown experiment {name!r}: choose one of {sorted(REGISTRY)}")
-    module = importlib.import_module(REGISTRY[name][0])
-    return getattr(module, REGISTRY[name][which])
-
-
-def table_function(name: str):
-    """The function computing experiment ``name``'s table."""
-    return _resolve(name, 1)
-
-
-def figure_function(name: str):
-    """The function drawing experiment ``name``'s table as a plotly Figure."""
-    return _resolve(name, 2)
-
-
-def fig5(scale="quick", **kwargs):
-    """Figure 5 of the paper; see :func:`probrnn.experiments.forward_rnn.fig5`."""
-    return table_function("fig5")(scale=scale, **kwargs)
-
-
-def fig6(scale="quick", **kwargs):
-    """Figure 6 of the paper; see :func:`probrnn.experiments.forward_rnn.fig6`."""
-    return table_function("fig6")(scale=scale, **kwargs)
-
-
-def fig7(scale="quick", **kwargs):
-    """Figure 7 of the paper; see :func:`probrnn.experiments.particles.fig7`."""
-    return table_function("fig7")(scale=scale, **kwargs)
-
-
-def predictive(scale="quick", **kwargs):
-    """Next-symbol prediction; see :func:`probrnn.experiments.predictive.predictive`."""
-    return table_function("predictive")(scale=scale, **kwargs)
-
-
-__all__ = ["REGISTRY", "fig5", "fig6", "fig7", "predictive", "table_function", "figure_function"]
+__all__ = ["REGISTRY", "fig5", "fig6", "lr_check", "fig7", "pf_convergence", "predictive"]

@@ -1,0 +1,79 @@
+"""What every experiment of the book shares: seeds, scales, grids, workers and the committed
+results.
+
+* :func:`derive_seed`: a grid point's seed from the base seed and the point's coordinates, so a
+  row's numbers do not depend on which other rows were run and any row can be recomputed alone.
+* :func:`scale_config`: the settings of a scale ("quick": seconds, for tests and live controls;
+  "paper": the paper's sizes).
+* :func:`workers_for`: how many worker threads a sweep uses.
+* :func:`load_results`: the committed table ``results/NAME.csv``, found from the working
+  directory or the repository; never fetched from the network.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..threads import default_workers
+from ..validate import check_choice, check_int, check_seed
+
+SCALES = ("quick", "paper")
+
+
+def derive_seed(*keys: int) -> int:
+    """A 32-bit seed determined by the integer ``keys`` (numpy SeedSequence entropy)."""
+    return int(np.random.SeedSequence([int(k) for k in keys]).generate_state(1)[0])
+
+
+def scale_config(scale, table: dict) -> dict:
+    """A copy of ``table[scale]``, or a ValueError listing the scales."""
+    return dict(table[check_choice(scale, "scale", sorted(table))])
+
+
+def workers_for(scale: str, workers) -> int:
+    """Worker threads: ``workers`` if given (a positive integer), else one per core (at most 2)
+    at paper scale and 1 at quick scale."""
+    if workers is not None:
+        return check_int(workers, "workers", minimum=1)
+    return default_workers(scale == "paper")
+
+
+def base_seed(seed) -> int:
+    """The experiment's base seed (a non-negative integer; floats are refused)."""
+    return check_seed(seed)
+
+
+def repository_root() -> Path:
+    """The folder holding this package's ``probrnn`` directory (the repository, when installed
+    in editable mode or run from a clone)."""
+    return Path(__file__).resolve().parents[2]
+
+
+def find_results(name: str, start=None) -> Path:
+    """The path of ``results/NAME.csv``: looked for in ``start`` (default: the working
+    directory) and its parents, then in the repository holding this package. Raises
+    FileNotFoundError naming every place it looked."""
+    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+        raise ValueError(f"name must be a results table's name such as 'fig5' (got {name!r})")
+    here = Path(start or Path.cwd()).resolve()
+    places = [here, *here.parents, repository_root()]
+    for folder in dict.fromkeys(places):
+        path = folder / "results" / f"{name}.csv"
+        if path.is_file():
+            return path
+    looked = ", ".join(str(p / "results") for p in dict.fromkeys(places))
+    raise FileNotFoundError(
+        f"no results/{name}.csv in {looked}; run `python -m probrnn reproduce {name} --scale "
+        "paper --out results` from the repository, or open the notebook from a clone")
+
+
+def load_results(name: str, start=None) -> pd.DataFrame:
+    """The committed table ``results/NAME.csv`` (written by ``python -m probrnn reproduce``)."""
+    path = find_results(name, start)
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"could not read {path}: {err}") from None

@@ -1,0 +1,294 @@
+"""Beyond the paper: predicting the next symbol, classical versus RNN (chapter 2, *RNNs as
+generative models and as graphical models*).
+
+The paper ends (its 4.1.1) by proposing to compare P(X_{t+1} | x_1..t) between the classical and
+the RNN approaches. We do it on data from random *sticky* HMMs (:func:`sticky_hmm`) with m in
+{2, 4, 8, 16, 32} hidden states and K = 3 symbols, for three predictors of the next symbol:
+
+* ``optimum``: the true HMM's forward algorithm, :meth:`probrnn.HMM.predict_next`;
+* ``rnn``: a :class:`probrnn.SequenceRNN` fitted to the observations only by maximum
+  conditional likelihood, by the book's training rule (:func:`probrnn.fit_sequence_rnn`);
+* ``baum_welch``: an hmmlearn ``CategoricalHMM`` with the true m, fitted by Baum-Welch (EM) on
+  the same observations from five random initialisations, keeping the one with the highest
+  training likelihood (a single start can sit on a near-symmetric plateau for hundreds of
+  iterations), evaluated through :meth:`probrnn.HMM.from_hmmlearn`.
+
+The score is the **excess cross-entropy** in nats per predicted symbol on a held-out test set,
+
+    excess = mean_{i, t} [ -log q(x_{t+1} | x_1..t) ] - mean_{i, t} [ -log p(x_{t+1} | x_1..t) ],
+
+over t = 1..T-1 (X_1 is left out: Remark 1), with p the true HMM; on average it is the KL
+divergence of the true predictive from q, so it is >= 0 up to test-set noise. Each (m, replicate)
+draws its own HMM, a pool of training sequences (the first n of which train at size n: the sizes
+are nested) and a test set; every child seed is recorded in the table.
+
+Why sticky HMMs rather than the paper's Dirichlet(1) ones: those mix so fast that the true
+marginals P(X_{t+1}), which ignore x_1..t, come within a few thousandths of a nat of the optimum
+(column ``ce_memoryless``), leaving nothing for any predictor to learn. With a 0.9 chance of
+staying put, the past is worth 0.06-0.18 nats per symbol at every m.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..hmm import HMM
+from ..metrics import next_symbol_cross_entropy
+from ..training import fit_sequence_rnn
+from ..validate import as_rng, check_choice, check_int, check_int_grid, check_real, check_seed
+
+N_SYMBOLS = 3
+BW_FLOOR = 1e-6  # mixed into the Baum-Welch fit's rows so no test sequence has probability 0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The grid and budgets of one scale of the experiment."""
+
+    ms: tuple[int, ...]
+    ns: tuple[int, ...]
+    replicates: int
+    T: int
+    n_test: int
+    hidden_size: int
+    max_steps: int | None
+    bw_iter: int
+    bw_tol: float
+    bw_restarts: int = 5
+    stay: float = 0.9
+    emission_concentration: float = 0.5
+
+
+SCALES = {
+    "quick": Scale(ms=(2, 4), ns=(100, 400), replicates=1, T=20, n_test=500, hidden_size=16,
+                   max_steps=500, bw_iter=30, bw_tol=1e-2, bw_restarts=2),
+    "paper": Scale(ms=(2, 4, 8, 16, 32), ns=(30, 100, 300, 1000, 3000), replicates=3, T=20,
+                   n_test=2000, hidden_size=32, max_steps=None, bw_iter=100, bw_tol=1e-2),
+}
+
+PREDICTORS = ("rnn", "baum_welch")
+
+
+def _scale(scale) -> Scale:
+    if isinstance(scale, Scale):
+        return scale
+    return SCALES[check_choice(scale, "scale", sorted(SCALES))]
+
+
+# ---------------------------------------------------------------------------------- the HMMs
+def sticky_hmm(m: int, n_symbols: int, rng=None, stay: float = 0.9,
+               emission_concentration: float = 0.5) -> HMM:
+    """A random HMM with memory: A = stay * I + (1 - stay) * D.
+
+    pi and every row of D ~ Dirichlet(1) over the m states, every row of B ~
+    Dirichlet(emission_concentration) over the K symbols, drawn in that order from ``rng``.
+    """
+    m = check_int(m, "m", minimum=1)
+    K = check_int(n_symbols, "n_symbols", minimum=1)
+    stay = check_real(stay, "stay", 0.0, 1.0)
+    emission_concentration = check_real(emission_concentration, "emission_concentration", 0.0,
+                                        low_open=True)
+    gen = as_rng(rng)
+    pi = gen.dirichlet(np.ones(m))
+    D = gen.dirichlet(np.ones(m), size=m)
+    B = gen.dirichlet(np.full(K, float(emission_concentration)), size=m)
+    return HMM(pi, stay * np.eye(m) + (1 - stay) * D, B)
+
+
+# ---------------------------------------------------------------------------------- scores
+def memoryless_cross_entropy(hmm: HMM, obs: np.ndarray) -> float:
+    """The same score for the true marginals P(X_{t+1}) that ignore x_1..t (a floor of effort)."""
+    T = obs.shape[1]
+    state = np.array(hmm.startprob)
+    marg = np.empty((T, hmm.n_symbols))
+    for t in range(T):
+        marg[t] = state @ hmm.emissionprob
+        state = state @ hmm.transmat
+    picked = marg[np.arange(1, T)[None, :], obs[:, 1:]]  # (n, T-1)
+    return float(-np.log(picked).mean())
+
+
+def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter: int,
+                   tol: float, restarts: int = 5) -> tuple[HMM, dict]:
+    """hmmlearn's Baum-Welch with m states on ``train`` (n, T), best of ``restarts`` starts.
+
+    Each start is a ``CategoricalHMM`` with hmmlearn's random initialisation (``random_state``
+    drawn from ``seed``) and its "scaling" forward-backward (the same fit as the default "log"
+    one, several times faster). The fit with the highest training log-likelihood is kept; its
+    rows are mixed with BW_FLOOR of the uniform distribution so that no test sequence has
+    probability zero.
+    """
+    from hmmlearn.hmm import CategoricalHMM
+
+    restarts = check_int(restarts, "restarts", minimum=1)
+    n, T = train.shape
+    X, lengths = train.reshape(-1, 1), [T] * n
+    states = np.random.default_rng(seed).integers(2**31, size=restarts)
+    best, best_ll, best_i = None, -np.inf, -1
+    for i, state in enumerate(states):
+        model = CategoricalHMM(n_components=m, n_features=n_symbols, n_iter=n_iter, tol=tol,
+                               random_state=int(state), implementation="scaling")
+        model.fit(X, lengths=lengths)
+        ll = model.score(X, lengths=lengths)
+        if ll > best_ll:
+            best, best_ll, best_i = model, ll, i
+    fitted = HMM.from_hmmlearn(best)
+
+    def floor(p):
+        return (1 - BW_FLOOR) * p + BW_FLOOR / p.shape[-1]
+
+    smoothed = HMM(floor(fitted.startprob), floor(fitted.transmat), floor(fitted.emissionprob))
+    # hmmlearn's monitor also reports "converged" when it merely hit n_iter: tell them apart.
+    iters = int(best.monitor_.iter)
+    info = {"iterations": iters, "converged": bool(best.monitor_.converged and iters < n_iter),
+            "best_restart": best_i, "train_loglik": float(best_ll)}
+    return smoothed, info
+
+
+# ---------------------------------------------------------------------------------- one cell
+def _seeds(base: int, m: int, rep: int) -> dict:
+    ss = np.random.SeedSequence([base, m, rep])
+    names = ("hmm_seed", "data_seed", "rnn_seed", "bw_seed")
+    return {name: int(child.generate_state(1)[0]) for name, child in zip(names, ss.spawn(4), strict=True)}
+
+
+def _task(m: int, rep: int, cfg: Scale, base: int):
+    seeds = _seeds(base, m, rep)
+    hmm = sticky_hmm(m, N_SYMBOLS, rng=seeds["hmm_seed"], stay=cfg.stay,
+                     emission_concentration=cfg.emission_concentration)
+    data_rng = np.random.default_rng(seeds["data_seed"])
+    _, pool = hmm.sample(max(cfg.ns), cfg.T, rng=data_rng)
+    _, test = hmm.sample(cfg.n_test, cfg.T, rng=data_rng)
+    return seeds, hmm, pool, test
+
+
+def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_size: int,
+                       rnn_seed: int, bw_seed: int, max_steps: int | None, bw_iter: int,
+                       bw_tol: float = 1e-2, bw_restarts: int = 5,
+                       predictors=PREDICTORS) -> list[dict]:
+    """Fit each predictor on ``train`` and score it on ``test``: one dict per predictor.
+
+    Keys: predictor, ce (nats/symbol), ce_optimal, excess_ce, ce_memoryless, seconds, n_params
+    and the fit's diagnostics (epochs or iterations).
+    """
+    K = hmm.n_symbols
+    ce_opt = next_symbol_cross_entropy(hmm.predict_next(test), test)
+    ce_mem = memoryless_cross_entropy(hmm, test)
+    rows = []
+    for name in predictors:
+        start = time.perf_counter()
+        if name == "rnn":
+            rnn = fit_sequence_rnn(train, n_symbols=K, hidden_size=hidden_size, seed=rnn_seed,
+                                   max_steps=max_steps, progress=False)
+            probs = rnn.predict_next(test)
+            rec = rnn.history.record()
+            extra = {**rec, "iterations": np.nan, "converged": rec["stop"] == "patience",
+                     "best_restart": rec["chosen_restart"], "train_loglik": np.nan,
+                     "n_params": rnn.n_params}
+        elif name == "baum_welch":
+            fitted, info = fit_baum_welch(train, hmm.m, K, bw_seed, bw_iter, bw_tol, bw_restarts)
+            probs = fitted.predict_next(test)
+            extra = {**info, "n_params": fitted.n_params}
+        else:
+            raise ValueError(f"unknown predictor {name!r}: choose from {PREDICTORS}")
+        ce = next_symbol_cross_entropy(probs, test)
+        rows.append({"predictor": name, "ce": ce, "ce_optimal": ce_opt, "excess_ce": ce - ce_opt,
+                     "ce_memoryless": ce_mem, "seconds": time.perf_counter() - start, **extra})
+    return rows
+
+
+def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: int = 0,
+                     predictors=PREDICTORS) -> pd.DataFrame:
+    """The rows of :func:`predictive` for one grid point (m, n, replicate), recomputed alone."""
+    cfg = _scale(scale)
+    m, n = check_int(m, "m", minimum=1), check_int(n, "n", minimum=1)
+    replicate, seed = check_int(replicate, "replicate", minimum=0), check_seed(seed)
+    if n not in cfg.ns:
+        raise ValueError(f"n = {n} is not on the {scale!r} grid {cfg.ns}")
+    seeds, hmm, pool, test = _task(m, replicate, cfg, seed)
+    rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
+                              rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                              max_steps=cfg.max_steps, bw_iter=cfg.bw_iter, bw_tol=cfg.bw_tol,
+                              bw_restarts=cfg.bw_restarts, predictors=predictors)
+    return _frame(rows, m=m, n=n, replicate=replicate, cfg=cfg, base=seed, seeds=seeds)
+
+
+def _frame(rows, *, m, n, replicate, cfg, base, seeds) -> pd.DataFrame:
+    meta = {"m": m, "n": n, "replicate": replicate, "T": cfg.T, "n_symbols": N_SYMBOLS,
+            "hidden_size": cfg.hidden_size, "n_test": cfg.n_test, "bw_restarts": cfg.bw_restarts,
+            "stay": cfg.stay,
+            "emission_concentration": cfg.emission_concentration, "seed": base, **seeds}
+    return pd.DataFrame([{**meta, **row} for row in rows])
+
+
+# ---------------------------------------------------------------------------------- the sweep
+def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
+               progress: bool | None = None) -> pd.DataFrame:
+    """The tidy table: one row per (m, n, replicate, predictor) with its seeds and scores.
+
+    Args:
+        scale: "quick" (seconds) or "paper" (see :data:`SCALES`).
+        seed: base seed; every (m, replicate) spawns its HMM, data, RNN and Baum-Welch seeds
+            from ``SeedSequence([seed, m, replicate])`` and the table records them.
+        ms, ns: optional subsets of the scale's grid.
+        progress: print a line per grid point (default: at paper scale only).
+    """
+    cfg = _scale(scale)
+    progress = (scale == "paper") if progress is None else progress
+    seed = check_seed(seed)
+    ms = cfg.ms if ms is None else check_int_grid(ms, "ms", minimum=1)
+    ns = cfg.ns if ns is None else check_int_grid(ns, "ns", minimum=1)
+    bad = [n for n in ns if n not in cfg.ns]
+    if bad:
+        raise ValueError(f"ns {bad} are not on the {scale!r} grid {cfg.ns}")
+    frames = []
+    for m in ms:
+        for rep in range(cfg.replicates):
+            seeds, hmm, pool, test = _task(m, rep, cfg, seed)
+            for n in ns:
+                rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
+                                          rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                                          max_steps=cfg.max_steps, bw_iter=cfg.bw_iter,
+                                          bw_tol=cfg.bw_tol, bw_restarts=cfg.bw_restarts)
+                frames.append(_frame(rows, m=m, n=n, replicate=rep, cfg=cfg, base=seed,
+                                     seeds=seeds))
+                if progress:
+                    got = ", ".join(f"{r['predictor']} {r['excess_ce']:.4f}" for r in rows)
+                    print(f"[predictive] m={m} rep={rep} n={n}: excess {got}", flush=True)
+    return pd.concat(frames, ignore_index=True)
+
+
+def summarize(df: pd.DataFrame) -> pd.DataFrame:
+    """Mean, standard deviation, min and max of the excess cross-entropy over replicates."""
+    g = df.groupby(["m", "n", "predictor"])["excess_ce"]
+    return g.agg(["mean", "std", "min", "max", "count"]).reset_index()
+
+
+def predictive_figure(df: pd.DataFrame):
+    """The table as a plotly figure with a slider over m (static HTML works)."""
+    from ..figures.generative import excess_ce_figure
+
+    return excess_ce_figure(df)
+
+
+def live_point(m: int, hidden_size: int, n: int, seed: int = 0, T: int = 20, n_test: int = 500,
+               max_steps: int = 600, bw_iter: int = 50, bw_restarts: int = 3) -> pd.DataFrame:
+    """One small comparison for the live widget: a fresh sticky HMM with m states, n training
+    sequences, an RNN with ``hidden_size`` units and Baum-Welch; seconds, not minutes."""
+    m = check_int(m, "m", minimum=1)
+    n = check_int(n, "n", minimum=2)
+    seeds = _seeds(check_seed(seed), m, 0)
+    hmm = sticky_hmm(m, N_SYMBOLS, rng=seeds["hmm_seed"])
+    data_rng = np.random.default_rng(seeds["data_seed"])
+    _, train = hmm.sample(n, T, rng=data_rng)
+    _, test = hmm.sample(n_test, T, rng=data_rng)
+    rows = compare_predictors(hmm, train, test, hidden_size=hidden_size,
+                              rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
+                              max_steps=max_steps, bw_iter=bw_iter, bw_restarts=bw_restarts)
+    cfg = Scale(ms=(m,), ns=(n,), replicates=1, T=T, n_test=n_test, hidden_size=hidden_size,
+                max_steps=max_steps, bw_iter=bw_iter, bw_tol=1e-2, bw_restarts=bw_restarts)
+    return _frame(rows, m=m, n=n, replicate=0, cfg=cfg, base=seed, seeds=seeds)

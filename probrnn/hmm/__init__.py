@@ -1,0 +1,14 @@
+"""Hidden Markov models and their exact inference (chapter 1, *Hidden Markov models and the
+forward algorithm*).
+
+* :mod:`~probrnn.hmm.model`: :class:`HMM`, the model (hmmlearn's conventions), its sampling and
+  the paper's belief operators D_x and V.
+* :mod:`~probrnn.hmm.forward`: the forward algorithm as a pure, batched function,
+  :func:`hmm_filter`, and the next-symbol predictive.
+* :mod:`~probrnn.hmm.enumeration`: brute-force references for tests.
+"""
+
+from .forward import FilterResult, hmm_filter, predict_next
+from .model import HMM, BeliefOperators
+
+__all__ = ["HMM", "BeliefOperators", "FilterResult", "hmm_filter", "predict_next"]

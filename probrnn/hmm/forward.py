@@ -1,0 +1,127 @@
+"""Exact inference in a discrete HMM: the forward algorithm as pure, batched functions.
+
+Introduced in the chapter *Hidden Markov models and the forward algorithm*. Every RNN and particle
+filter in the book is judged against :func:`hmm_filter`.
+
+The functions trust their inputs; :class:`probrnn.HMM` validates them once at the boundary.
+Notation (hmmlearn's): ``startprob`` pi (m,), ``transmat`` A (m, m) with
+``A[i, j] = p(H_{t+1} = j | H_t = i)``, ``emissionprob`` B (m, K) with ``B[i, x] = p(X_t = x | H_t = i)``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class FilterResult(NamedTuple):
+    """Output of :func:`hmm_filter` for n sequences of length T over m states.
+
+    filtered:        (n, T, m)  p(H_t | x_{1:t})
+    log_normalizers: (n, T)     log p(x_t | x_{1:t-1}); ``-inf`` where x_t is impossible
+    """
+
+    filtered: np.ndarray
+    log_normalizers: np.ndarray
+
+    @property
+    def log_likelihood(self) -> np.ndarray:
+        """(n,) log p(x_{1:T}) = sum_t log p(x_t | x_{1:t-1})."""
+        return self.log_normalizers.sum(axis=-1)
+
+
+def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
+    """Scaled forward algorithm, batched over sequences.
+
+    Args:
+        startprob: (m,) initial distribution pi.
+        transmat: (m, m) row-stochastic A.
+        emissionprob: (m, K) row-stochastic B.
+        obs: (n, T) int64 symbols in [0, K).
+
+    Returns:
+        :class:`FilterResult` with ``filtered`` (n, T, m) and ``log_normalizers`` (n, T).
+
+    Each step normalises the belief, so nothing underflows however long T is; the log of each
+    normaliser is kept, and their sum is the log-likelihood. A step whose normaliser is so
+    small that it underflows in linear space (below about 1e-290: say an emission probability
+    of 1e-200 times a prediction of 1e-200) is redone in log space for the rows concerned, so
+    a likelihood of 1e-400 is reported as such, not as impossible. A sequence with an
+    impossible symbol gets ``log_normalizers = -inf`` from that step on and an all-zero belief
+    (never NaN).
+    """
+    n, T = obs.shape
+    m = startprob.shape[0]
+    emis_t = np.ascontiguousarray(emissionprob.T)  # (K, m): row x is p(x | H = .)
+    # One gather of every likelihood p(x_t | H_t = .), stored time-major so that each step's
+    # (n, m) block is contiguous; the beliefs then overwrite it in place, and the result is
+    # returned as an (n, T, m) view.
+    out = emis_t[obs.T]  # (T, n, m)
+    log_c = np.empty((T, n))
+    pred = np.empty((n, m))
+    ones = np.ones(m)
+    for t in range(T):
+        alpha = out[t]  # (n, m), holds p(x_t | H_t = .)
+        if t == 0:
+            np.copyto(pred, startprob)
+        else:
+            np.matmul(out[t - 1], transmat, out=pred)  # p(H_t | x_<t)
+        alpha *= pred
+        c = alpha @ ones  # (n,) p(x_t | x_<t); a matrix-vector product is faster than .sum(1)
+        small = c < _TINY
+        if small.any():
+            rows = np.flatnonzero(small)
+            prev = startprob[None, :] if t == 0 else out[t - 1, rows]
+            alpha[rows], c[rows] = _log_space_step(prev, transmat if t else None,
+                                                   emis_t[obs[rows, t]], log_c[t], rows)
+        with np.errstate(divide="ignore"):
+            np.log(c, out=log_c[t], where=~small)
+        c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
+        alpha /= c[:, None]  # a division, not a reciprocal: 1 / 1e-310 overflows
+    return FilterResult(out.transpose(1, 0, 2), log_c.T)
+
+
+_TINY = 1e-290  # normalisers below this are recomputed in log space
+
+
+def _log_space_step(prev, transmat, lik, log_c_t, rows):
+    """One forward step for the rows whose normaliser underflows, in log space.
+
+    prev (r, m) the previous normalised beliefs (or pi broadcast for the first step),
+    transmat (m, m) or None for the first step, lik (r, m) p(x_t | H_t = .). Writes log p(x_t |
+    x_<t) into ``log_c_t[rows]`` and returns the normalised beliefs (r, m) and a normaliser of
+    1 for each row (0 where x_t is impossible).
+    """
+    with np.errstate(divide="ignore"):
+        log_prev = np.log(prev)
+        if transmat is None:
+            log_pred = np.broadcast_to(log_prev, lik.shape)
+        else:
+            log_pred = _logmatmulexp(log_prev, np.log(transmat))  # (r, m)
+        log_alpha = log_pred + np.log(lik)
+    top = log_alpha.max(axis=1, keepdims=True)
+    possible = np.isfinite(top[:, 0])
+    safe_top = np.where(possible[:, None], top, 0.0)
+    w = np.exp(log_alpha - safe_top)  # exp(-inf) = 0
+    s = w.sum(axis=1)
+    log_c_t[rows] = np.where(possible, np.log(np.where(possible, s, 1.0)) + safe_top[:, 0],
+                             -np.inf)
+    beliefs = np.where(possible[:, None], w / np.where(possible, s, 1.0)[:, None], 0.0)
+    return beliefs, possible.astype(np.float64)
+
+
+def _logmatmulexp(log_a, log_b):
+    """log(exp(log_a) @ exp(log_b)) without underflow: (r, m) x (m, m) -> (r, m)."""
+    a_max = np.max(log_a, axis=1, keepdims=True)
+    a_max = np.where(np.isfinite(a_max), a_max, 0.0)
+    with np.errstate(divide="ignore"):
+        b_max = np.max(log_b, axis=0, keepdims=True)
+        b_max = np.where(np.isfinite(b_max), b_max, 0.0)
+        prod = np.exp(log_a - a_max) @ np.exp(log_b - b_max)
+        return np.log(prod) + a_max + b_max
+
+
+def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
+    """p(X_{t+1} | x_{1:t}) from the filtered beliefs: (..., m) -> (..., K)."""
+    return (filtered @ transmat) @ emissionprob

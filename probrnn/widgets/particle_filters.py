@@ -1,0 +1,72 @@
+"""Live controls for the particle-filter chapter (Jupyter, Binder, Colab; the static book shows
+plotly sliders over precomputed results instead). Widgets only wire controls to package
+functions: :func:`probrnn.experiments.particles.compare_one` and the figures of
+:mod:`probrnn.figures.particles`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..experiments.particle_filters import compare_one, experiment_hmm
+from ..figures.particle_filters import belief_comparison, particle_time_slider
+from ..particle_filter import ParticleFilterRNN
+from .live import live_controls_enabled, static_placeholder
+
+M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+K_OPTIONS = (1, 2, 5, 10, 20, 50)
+
+
+def particle_trace(M: int, seed: int, sequence: int = 0, T: int = 8):
+    """(proposed, weights, resampled (T, M), obs, states (T,), forward (T, m)) for one sequence
+    of the chapter's HMM, stepped through :class:`ParticleFilterRNN` with ``seed``."""
+    hmm = experiment_hmm(0)
+    states, obs = hmm.sample(sequence + 1, T, rng=seed)
+    states, obs = states[sequence], obs[sequence]
+    rnn = ParticleFilterRNN(hmm, M)
+    h = rnn.initial_state(seed)
+    G, W, H = [], [], []
+    for x in obs:
+        step = rnn.step(h, x)
+        G.append(step.proposed)
+        W.append(step.weights)
+        H.append(step.h[3:])
+        h = step.h
+    return np.array(G), np.array(W), np.array(H), obs, states, hmm.filter(obs)
+
+
+def pf_rnn_explorer():
+    """Sliders for M (particles), k (RNN hidden units) and the seed, and a Run button.
+
+    Shows the test-set accuracy / agreement / TV of the forward algorithm, a particle filter
+    with M particles and an RNN with k units (trained for a few seconds, cached per (k, seed)),
+    their posteriors on one sequence, and that sequence's particles step by step (M <= 200).
+    """
+    if not live_controls_enabled():
+        return static_placeholder()
+    import ipywidgets as w
+    from IPython.display import clear_output, display
+
+    M = w.SelectionSlider(options=M_OPTIONS, value=20, description="particles M")
+    k = w.SelectionSlider(options=K_OPTIONS, value=5, description="hidden units k")
+    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed")
+    run = w.Button(description="Run", button_style="primary")
+    out = w.Output()
+
+    def redraw(*_):
+        with out:
+            clear_output(wait=True)
+            print(f"training an RNN with k = {k.value} and filtering with M = {M.value} ...")
+            res = compare_one(M.value, k.value, seed=seed.value)
+            clear_output(wait=True)
+            display(res["metrics"].round(3))
+            i = 0
+            display(belief_comparison({"forward algorithm": res["forward"][i],
+                                       f"particle filter, M = {M.value}": res["pf"][i],
+                                       f"RNN, k = {k.value}": res["rnn"][i]},
+                                      res["states"][i], res["obs"][i]))
+            if M.value <= 200:
+                G, W, H, obs, states, fwd = particle_trace(M.value, seed.value)
+                display(particle_time_slider(G, W, H, obs, states, fwd))
+
+    run.on_click(redraw)
+    return w.VBox([w.HBox([M, k]), w.HBox([seed, run]), out])
