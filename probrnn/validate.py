@@ -46,7 +46,10 @@ def check_int(value, name: str, minimum: int | None = None, maximum: int | None 
 
 def check_seed(value, name: str = "seed") -> int:
     """A seed: an integer in [0, 2**63 - 1]. Floats are refused rather than truncated."""
-    return check_int(value, name, minimum=0, maximum=MAX_SEED)
+    value = check_int(value, name)
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"{name} must be a non-negative integer below 2**63 (got {value})")
+    return value
 
 
 def check_real(value, name: str, minimum: float | None = None, maximum: float | None = None,
@@ -111,24 +114,24 @@ def as_rng(rng, name: str = "rng") -> np.random.Generator:
 
 
 # ---------------------------------------------------------------------------- arrays
-def as_array(x, name: str):
+def as_array(x, name: str, kind: str = "numbers"):
     """``x`` as a numpy array (lists, tuples, numpy arrays, torch tensors), refusing ragged
-    nesting, strings, bytes, objects and complex numbers."""
+    nesting, strings, bytes, objects and complex numbers; ``kind`` names what it must hold."""
     if isinstance(x, (str, bytes)):
-        raise ValueError(f"{name} must be an array of numbers (got a string: {x!r})")
+        raise ValueError(f"{name} must be an array of {kind} (got a string: {x!r})")
     if type(x).__module__.startswith("torch"):
         x = x.detach().cpu().numpy()
     try:
         arr = np.asarray(x)
     except ValueError as err:
-        raise ValueError(f"{name} must be a rectangular array of numbers ({err})") from None
+        raise ValueError(f"{name} must be a rectangular array of {kind} ({err})") from None
     if arr.dtype == object:
-        raise ValueError(f"{name} must be a rectangular array of numbers: the rows have "
-                         "different lengths or hold non-numbers")
+        raise ValueError(f"{name} must be a rectangular array of {kind}: the rows have "
+                         "different lengths or hold something else")
     if arr.dtype.kind in "USVaO":
-        raise ValueError(f"{name} must hold numbers (got dtype {arr.dtype})")
+        raise ValueError(f"{name} must hold {kind} (got dtype {arr.dtype})")
     if arr.dtype.kind == "c":
-        raise ValueError(f"{name} must hold real numbers (got complex dtype {arr.dtype})")
+        raise ValueError(f"{name} must hold real {kind} (got complex dtype {arr.dtype})")
     return arr
 
 
@@ -214,7 +217,7 @@ def check_index_array(x, name: str, upper: int, what: str, bound: str | None = N
         raise ValueError(
             f"{name} holds sequences of different lengths {sorted(lengths)}; pass sequences of "
             "one length T as an (n, T) array (or call once per length)")
-    arr = as_array(x, name)
+    arr = as_array(x, name, f"integer {what}")
     if arr.ndim not in ndims:
         shapes = " or ".join({1: "(T,)", 2: "(n, T)"}.get(d, f"{d}-D") for d in ndims)
         raise ValueError(f"{name} must have shape {shapes} (got shape {arr.shape})")

@@ -338,7 +338,8 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
     """Every check above reports the faults of a deliberately broken page."""
     import plotly.graph_objects as go
 
-    from probrnn.plotting import TEMPLATE, figure_html
+    from probrnn.figures.render import figure_html
+    from probrnn.figures.style import TEMPLATE
 
     mathjax = next((p for p in (book.html / "_static").rglob("tex-*chtml*.js")), None)
     assert mathjax is not None, "the build serves no MathJax from _static (is it loaded from a CDN?)"
@@ -386,7 +387,8 @@ def test_renderer_follows_the_page_mode(tmp_path, browser):
     import plotly
     import plotly.graph_objects as go
 
-    from probrnn.plotting import figure_html, use_book_renderer, with_alt
+    from probrnn.figures.render import figure_html, use_book_renderer
+    from probrnn.figures.style import with_alt
 
     use_book_renderer()
     fig = with_alt(go.Figure(go.Scatter(x=[1, 2, 3], y=[2, 1, 3], name="a line")),

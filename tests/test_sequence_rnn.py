@@ -10,12 +10,8 @@ import pytest
 import torch
 
 from probrnn import HMM
-from probrnn.sequence_rnn import (
-    EmpiricalFirstSymbol,
-    SequenceRNN,
-    fit_sequence_rnn,
-    torch_threads,
-)
+from probrnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
+from probrnn.threads import torch_threads
 
 
 def _all_seqs(K, T):
@@ -187,16 +183,17 @@ def test_fit_learns_an_hmm_and_is_reproducible():
               emissionprob=[[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]])
     _, train = hmm.sample(600, 15, rng=0)
     _, test = hmm.sample(1000, 15, rng=1)
-    rnn = fit_sequence_rnn(train, n_symbols=3, hidden_size=8, seed=3, max_epochs=40)
+    rnn = fit_sequence_rnn(train, n_symbols=3, hidden_size=8, seed=3)
     opt = -(hmm.log_likelihood(test) - np.log(hmm.startprob @ hmm.emissionprob)[test[:, 0]])
     got = -rnn.log_likelihood(test)
     excess = (got - opt).mean() / 14
     untrained = (-SequenceRNN(3, 8, seed=3).log_likelihood(test) - opt).mean() / 14
     assert excess < 0.02 < untrained
-    assert rnn.history["val_loss"][-1] < rnn.history["val_loss"][0]
+    curve = rnn.history.val_loss[:, rnn.history.chosen]
+    assert np.nanmin(curve) < curve[0] and rnn.history.record()["stop"] == "patience"
     np.testing.assert_allclose(rnn.first_model.probs,
                                np.bincount(train[:, 0], minlength=3) / len(train))
-    again = fit_sequence_rnn(train, n_symbols=3, hidden_size=8, seed=3, max_epochs=40)
+    again = fit_sequence_rnn(train, n_symbols=3, hidden_size=8, seed=3)
     np.testing.assert_array_equal(rnn.predict_next(test[:5]), again.predict_next(test[:5]))
     assert not rnn.training and rnn.head.weight.dtype == torch.float32
 
@@ -216,7 +213,7 @@ def test_bad_inputs_raise_value_errors():
         rnn.log_likelihood(np.array([[0, -1, 2]]))  # not a padding suffix: no hint, still caught
     with pytest.raises(ValueError, match="hidden_size must be at least 1"):
         SequenceRNN(3, 0)
-    with pytest.raises(ValueError, match="unknown cell"):
+    with pytest.raises(ValueError, match="cell must be one of"):
         SequenceRNN(3, 4, cell="transformer")
     with pytest.raises(ValueError, match="n_symbols"):
         SequenceRNN(0, 4)
@@ -227,5 +224,5 @@ def test_bad_inputs_raise_value_errors():
                          val_fraction=1.5)
     with pytest.raises(ValueError, match="first_model has 2 symbols"):
         rnn.log_likelihood([[0, 1]], first_model=[0.5, 0.5])
-    with pytest.raises(ValueError, match="unknown cell"):
+    with pytest.raises(ValueError, match="cell must be one of"):
         fit_sequence_rnn(np.zeros((5, 3), dtype=int), n_symbols=2, hidden_size=2, cell="rnm")

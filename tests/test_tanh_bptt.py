@@ -5,13 +5,16 @@ import numpy as np
 import pytest
 import torch
 
-from probrnn.batched import BatchedStateRNN, MemberData, _cross_entropy, train_batched
-from probrnn.nets import torch_generator
-from probrnn.tanh_bptt import prefix_levels, tanh_rnn_loss_and_grads
+from probrnn.rnn.batched import BatchedRNN
+from probrnn.rnn.cells import as_torch_generator as torch_generator
+from probrnn.training import TrainingRule
+from probrnn.training.loss import cross_entropy
+from probrnn.training.tanh_bptt import prefix_levels, tanh_rnn_loss_and_grads
+from probrnn.training.trainer import MemberData, train_members
 
 
 def _autograd(model, obs, states):
-    loss = _cross_entropy(model, obs, states).mean(dim=(1, 2))
+    loss = cross_entropy(model, obs, states).mean(dim=(1, 2))
     params = [*model.rec, model.head_w, model.head_b]
     grads = torch.autograd.grad(loss.sum(), params, allow_unused=True)  # U unused when T = 1
     return loss.detach(), [torch.zeros_like(p) if g is None else g
@@ -26,7 +29,7 @@ def _weights(model):
                                       (3, [1, 5], 1, 5), (7, [2], 33, 2), (4, [2, 3], 64, 6)])
 def test_loss_and_gradients_equal_autograd(k, ms, B, T):
     gens = [torch_generator(11 * r + k) for r in range(len(ms))]
-    model = BatchedStateRNN(4, ms, k, "rnn", 1, gens, dtype=torch.float64)
+    model = BatchedRNN(4, ms, k, "rnn", 1, gens, dtype=torch.float64)
     with torch.no_grad():  # larger weights than the initial ones: saturated units too
         for p in model.parameters():
             p.mul_(3)
@@ -57,7 +60,7 @@ def test_prefix_levels():
 def test_workspace_is_reused_and_resized():
     ws = {}
     for R, B, T, k in [(2, 5, 4, 3), (2, 5, 4, 3), (3, 2, 6, 3), (1, 4, 4, 1)]:
-        model = BatchedStateRNN(3, [2] * R, k, "rnn", 1,
+        model = BatchedRNN(3, [2] * R, k, "rnn", 1,
                                 [torch_generator(r) for r in range(R)], dtype=torch.float64)
         g = torch_generator(B)
         obs, states = torch.randint(0, 3, (R, B, T), generator=g), torch.randint(0, 2, (R, B, T),
@@ -72,43 +75,51 @@ def _data(seed, n=300, T=8, m=2):
     rng = np.random.default_rng(seed)
     obs = rng.integers(0, 3, size=(n, T))
     states = (obs + rng.integers(0, 2, size=(n, T))) % m  # states that depend on symbols
-    return MemberData(obs[:250], states[:250], obs[250:], states[250:], m)
+    return MemberData(obs[:250], states[:250], obs[250:], states[250:]), m
+
+
+FIXED = TrainingRule(batch_size=32, eval_every=20, max_steps=60, patience=100, plateau=100)
+
+
+def _fit(seeds, datas, k, rule=FIXED, autograd=False, lr=0.05):
+    gens = [torch_generator(s) for s in seeds]
+    model = BatchedRNN(3, [m for _, m in datas], k, "rnn", 1, gens, dtype=torch.float64)
+    return train_members(model, [d for d, _ in datas], gens, [lr] * len(seeds), rule,
+                         autograd=autograd)
 
 
 @pytest.mark.parametrize("k", [1, 6])
 def test_training_equals_autograd_training(k):
     """Sixty Adam steps with either backward pass end at the same weights (float64)."""
-    fits = []
-    for autograd in (False, True):
-        gens = [torch_generator(s) for s in (3, 4)]
-        model = BatchedStateRNN(3, [2, 3], k, "rnn", 1, gens, dtype=torch.float64)
-        fits.append(train_batched(model, [_data(1), _data(2, m=3)], gens, steps=60,
-                                  batch_size=32, lr=0.05, eval_every=20, autograd=autograd))
-    ours, ref = fits
-    for a, b in zip(ours.model.parameters(), ref.model.parameters(), strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+    ours, ref = (_fit([3, 4], [_data(1), _data(2, m=3)], k, autograd=a) for a in (False, True))
+    for wa, wb in zip(ours.weights, ref.weights, strict=True):
+        for a, b in zip(wa, wb, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(ours.val_loss, ref.val_loss, rtol=1e-9)
     assert ours.val_loss[-1].max() < ours.val_loss[0].max()  # and it learned something
 
 
 def test_member_trained_alone_or_in_company_ends_the_same():
-    def fit(seeds, datas):
-        gens = [torch_generator(s) for s in seeds]
-        model = BatchedStateRNN(3, [d.n_states for d in datas], 4, "rnn", 1, gens,
-                                dtype=torch.float64)
-        return train_batched(model, datas, gens, steps=40, batch_size=16, lr=0.05,
-                             eval_every=40).model.export(len(seeds) - 1)
+    alone = _fit([9], [_data(5)], 4).weights[0]
+    company = _fit([1, 2, 9], [_data(3, m=3), _data(4), _data(5)], 4).weights[2]
+    for a, b in zip(alone, company, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
 
-    alone = fit([9], [_data(5)])
-    company = fit([1, 2, 9], [_data(3, m=3), _data(4), _data(5)])
-    for a, b in zip(alone.parameters(), company.parameters(), strict=True):
+
+def test_member_ends_the_same_when_its_companions_stop_early():
+    """Members that stop leave the batch; the others carry on exactly as if alone."""
+    rule = TrainingRule(batch_size=32, eval_every=10, max_steps=80, patience=2, plateau=1)
+    alone = _fit([9], [_data(5)], 4, rule=rule, lr=0.05)
+    company = _fit([1, 9], [_data(3, m=3), _data(5)], 4, rule=rule, lr=0.05)
+    assert company.steps_run[1] == alone.steps_run[0]
+    for a, b in zip(alone.weights[0], company.weights[1], strict=True):
         torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 1e-6), (torch.float64, 1e-15),
                                        (torch.bfloat16, 1e-2)])
 def test_in_place_tanh_matches_torch(dtype, tol):
-    from probrnn.tanh_bptt import _tanh_
+    from probrnn.training.tanh_bptt import _tanh_
 
     x = torch.linspace(-30, 30, 2001, dtype=torch.float64).to(dtype).reshape(3, 667)
     for view in (x.clone(), x.clone()[:, ::2], x.clone().T):  # contiguous and strided

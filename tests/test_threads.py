@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from probrnn import HMM
-from probrnn.rnn import FitTask, fit_state_rnns
+from probrnn import FitTask, fit_state_rnns
 from probrnn.threads import map_threads, torch_threads
 
 
@@ -53,7 +53,7 @@ def test_training_in_worker_threads_gives_the_same_networks():
     groups = [([FitTask(obs[:n], states[:n], 2, seed=n) for n in (200, 400)], k) for k in (1, 3)]
 
     def fit(tasks, k):
-        nets = fit_state_rnns(tasks, n_symbols=3, hidden_size=k, steps=40)
+        nets = fit_state_rnns(tasks, n_symbols=3, hidden_size=k, max_steps=40)
         return [net.predict_proba(obs[:50]) for net, _ in nets]
 
     side_by_side = map_threads(fit, groups, workers=2)

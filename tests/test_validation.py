@@ -25,7 +25,7 @@ B = [[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]]
         ((PI, [[np.inf, 0.0], [0.2, 0.8]], B), r"transmat has NaN or infinite"),
         (([], A, B), r"startprob is empty"),
         ((PI, A, np.zeros((2, 0))), r"emissionprob is empty"),
-        ((["a", "b"], A, B), r"startprob must be a numeric array"),
+        ((["a", "b"], A, B), r"startprob must hold numbers"),
     ],
 )
 def test_bad_parameters(args, match):
@@ -68,11 +68,13 @@ def test_bad_observations(obs, match, method):
         (dict(m=-2, n_symbols=3), r"must be at least 1"),
         (dict(m=2.5, n_symbols=3), r"m \(number of hidden states\) must be an integer"),
         (dict(m=2, n_symbols=0), r"n_symbols must be at least 1"),
-        (dict(m=2, n_symbols=3, concentration=0), r"concentration must be a positive"),
-        (dict(m=2, n_symbols=3, concentration=-1.0), r"concentration must be a positive"),
-        (dict(m=2, n_symbols=3, concentration="x"), r"concentration must be a positive"),
-        (dict(m=2, n_symbols=3, rng="seed"), r"rng must be an int seed, a numpy.random.Generator or None"),
-        (dict(m=2, n_symbols=3, rng=1.5), r"rng must be an int seed"),
+        (dict(m=2, n_symbols=3, concentration=0), r"concentration must be > 0"),
+        (dict(m=2, n_symbols=3, concentration=-1.0), r"concentration must be > 0"),
+        (dict(m=2, n_symbols=3, concentration="x"), r"concentration must be a real number"),
+        (dict(m=2, n_symbols=3, concentration=float("inf")), r"concentration must be finite"),
+        (dict(m=2, n_symbols=3, rng="seed"),
+         r"rng must be a non-negative integer seed, a numpy.random.Generator or None"),
+        (dict(m=2, n_symbols=3, rng=1.5), r"rng must be a non-negative integer seed"),
         (dict(m=2, n_symbols=3, rng=-1), r"non-negative"),
     ],
 )
@@ -83,7 +85,8 @@ def test_bad_random_arguments(kwargs, match):
 
 @pytest.mark.parametrize(
     "n,T,match",
-    [(-1, 5, r"n \(number of sequences\) must be at least 0 \(got -1\)"),
+    [(-1, 5, r"n \(number of sequences\) must be at least 1 \(got -1\)"),
+     (0, 5, r"n \(number of sequences\) must be at least 1 \(got 0\)"),
      (3, 0, r"T \(sequence length\) must be at least 1 \(got 0\)"),
      (3, -4, r"T \(sequence length\) must be at least 1"),
      (2.0, 5, r"n \(number of sequences\) must be an integer"),

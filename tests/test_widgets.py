@@ -3,7 +3,7 @@
 import ipywidgets as w
 import pytest
 
-from probrnn import live
+from probrnn.widgets import live
 
 
 @pytest.fixture
@@ -12,7 +12,7 @@ def interactive(monkeypatch):
 
 
 def test_static_builds_get_a_note_not_a_widget(monkeypatch):
-    from probrnn.widgets_hmm import belief_explorer
+    from probrnn.widgets.hmm_forward import belief_explorer
 
     monkeypatch.setenv(live.STATIC_ENV, "1")
     assert not live.live_controls_enabled()
@@ -30,7 +30,7 @@ def _outputs(box):
 
 
 def test_belief_explorer_redraws_on_change(interactive):
-    from probrnn.widgets_hmm import belief_explorer
+    from probrnn.widgets.hmm_forward import belief_explorer
 
     box = belief_explorer(T=10)
     assert isinstance(box, w.VBox)

@@ -32,9 +32,11 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
     replicates, error bars span min to max, and faint markers show each replicate. The
     forward algorithm's accuracy is the dashed line of the top panel.
     """
-    need = {"kind", "d", "rep", "accuracy", "agreement", "acc_fwd"}
+    need = {"kind", "d", "rep", "accuracy", "agreement", "accuracy_ref"}
     if not need <= set(df.columns):
         raise ValueError(f"df lacks the columns {sorted(need - set(df.columns))}")
+    extra = df[df["part"] != "grid"] if "part" in df.columns else df.iloc[:0]
+    df = df[df["part"] == "grid"] if "part" in df.columns else df
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("accuracy: prediction = true hidden state",
                                         "agreement with the forward algorithm's prediction"))
@@ -59,9 +61,28 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
                 customdata=s["n"],
                 hovertemplate=f"{style['name']}<br>d=%{{x}}<br>mean {col}=%{{y:.3f}} over "
                               "%{customdata} replicates<extra></extra>"), row=row, col=1)
-    acc_fwd = float(df["acc_fwd"].iloc[0])
-    fig.add_hline(y=acc_fwd, line=dict(color=OKABE_ITO[2], dash="dash"), row=1, col=1,
-                  annotation_text=f"forward algorithm {acc_fwd:.3f}",
+        for n_train, sub in extra.groupby("n_train"):
+            fig.add_trace(go.Scatter(
+                x=sub["d"], y=sub[col], mode="markers", legendgroup=f"n{n_train}",
+                name=f"RNN trained on {n_train:,} sequences", showlegend=row == 1,
+                marker=dict(symbol="star-open" if n_train > df["n_train"].max() else
+                            "triangle-down-open", size=11, color=OKABE_ITO[4],
+                            line=dict(width=2)),
+                hovertemplate=f"RNN, n = {n_train:,}<br>d=%{{x}}<br>{col}=%{{y:.3f}}"
+                              "<extra></extra>"), row=row, col=1)
+        capped = pd.concat([df, extra])
+        capped = capped[capped["hit_cap"].fillna(False).astype(bool)] if "hit_cap" in capped \
+            else capped.iloc[:0]
+        if len(capped):
+            fig.add_trace(go.Scatter(
+                x=capped["d"], y=capped[col], mode="markers", name="stopped at the cap",
+                legendgroup="cap", showlegend=row == 1,
+                marker=dict(symbol="x-thin-open", size=14, line=dict(width=2.5), color=NEUTRAL),
+                hovertemplate="training reached the cap (not converged)<extra></extra>"),
+                row=row, col=1)
+    accuracy_ref = float(df["accuracy_ref"].iloc[0])
+    fig.add_hline(y=accuracy_ref, line=dict(color=OKABE_ITO[2], dash="dash"), row=1, col=1,
+                  annotation_text=f"forward algorithm {accuracy_ref:.3f}",
                   annotation_position="bottom right")
     fig.add_hline(y=1.0, line=dict(color=OKABE_ITO[2], dash="dash"), row=2, col=1,
                   annotation_text="forward algorithm (agrees with itself)",
@@ -88,6 +109,7 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
     The two sliders move independently: each toggles only its own traces (works in static
     HTML). Lines are means over replicates; the band spans min to max.
     """
+    df = df[df["part"] == "grid"] if "part" in df.columns else df
     tcols = sorted((c for c in df.columns if c.startswith("agreement_t")),
                    key=lambda c: int(c.split("_t")[1]))
     if not tcols:
@@ -123,8 +145,8 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
                     row=1, col=col_i + 1)
             groups[kind].append((d, idx))
     acc_cols = [f"accuracy_t{s}" for s in t]
-    if "acc_fwd" in df.columns:
-        fig.add_hline(y=float(df["acc_fwd"].iloc[0]), line=dict(color=OKABE_ITO[2], dash="dash"),
+    if "accuracy_ref" in df.columns:
+        fig.add_hline(y=float(df["accuracy_ref"].iloc[0]), line=dict(color=OKABE_ITO[2], dash="dash"),
                       row=1, col=1, annotation_text="forward (all steps)",
                       annotation_position="bottom right")
     del acc_cols

@@ -13,11 +13,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import OKABE_ITO, with_alt
+from .style import NEUTRAL, OKABE_ITO, with_alt
 
 RNN_C, FWD_C, AGREE_C, CHANCE_C = OKABE_ITO[0], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]
+AGREE_PALETTE = [OKABE_ITO[1], OKABE_ITO[5]]
 K_COLORS = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[3]]
-TEST_SETS = {"": "10,000 test sequences", "_100": "the paper's 100 test sequences"}
+TEST_SETS = {"": "10,000 test sequences", "_small": "the paper's 100 test sequences"}
 
 
 def _need(df: pd.DataFrame, cols, what: str):
@@ -50,6 +51,17 @@ def _spread(df: pd.DataFrame, by: str, col: str) -> pd.DataFrame:
     return pd.DataFrame({"med": g.median(), "lo": g.min(), "hi": g.max()}).reset_index()
 
 
+def _capped_markers(df: pd.DataFrame, x: str, y: str, visible: bool = True) -> go.Scatter:
+    """Large crosses on the rows whose training stopped at the cap rather than converging
+    (the training rule flags them; an empty trace when there are none)."""
+    capped = df[df["hit_cap"].astype(bool)] if "hit_cap" in df.columns else df.iloc[:0]
+    return go.Scatter(
+        x=capped[x], y=capped[y], mode="markers", name="stopped at the cap",
+        marker=dict(symbol="x-thin-open", size=14, line=dict(width=2.5), color=NEUTRAL),
+        visible=visible, showlegend=len(capped) > 0,
+        hovertemplate="training reached the cap (not converged)<extra></extra>")
+
+
 def _err(s: pd.DataFrame) -> dict:
     return dict(type="data", symmetric=False, array=(s.hi - s.med).to_numpy(),
                 arrayminus=(s.med - s.lo).to_numpy(), thickness=1.2, width=3)
@@ -61,8 +73,8 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
     One line per k; the forward algorithm's accuracy in green. A dropdown picks the HMM draw
     and the test set (10,000 sequences, or the first 100 as in the paper).
     """
-    _need(df, ["hmm_index", "k", "n_train", "acc_rnn", "acc_fwd", "agree", "acc_rnn_100",
-               "acc_fwd_100", "agree_100"], "fig5_accuracy")
+    _need(df, ["hmm_index", "k", "n_train", "accuracy", "accuracy_ref", "agreement", "accuracy_small",
+               "accuracy_ref_small", "agreement_small"], "fig5_accuracy")
     df = _grid_part(df)
     draws = sorted(df.hmm_index.unique())
     ks = sorted(df.k.unique())
@@ -73,7 +85,7 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
     for suffix, label in TEST_SETS.items():
         for h in draws:
             views.append((suffix, h, f"HMM draw {h + 1}, {label}"))
-    n_per_view = 2 * len(ks) + 1
+    n_per_view = 2 * len(ks) + 2
     for v, (suffix, h, _) in enumerate(views):
         sub = df[df.hmm_index == h].sort_values("n_train")
         vis = v == 0
@@ -81,22 +93,23 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
             s = sub[sub.k == k]
             color = K_COLORS[i % len(K_COLORS)]
             fig.add_trace(go.Scatter(
-                x=s.n_train, y=s[f"acc_rnn{suffix}"], mode="lines+markers", name=f"RNN, k = {k}",
+                x=s.n_train, y=s[f"accuracy{suffix}"], mode="lines+markers", name=f"RNN, k = {k}",
                 line=dict(color=color), legendgroup=f"k{k}", visible=vis,
                 hovertemplate=f"k = {k}<br>n = %{{x}}<br>accuracy %{{y:.4f}}<extra></extra>",
             ), row=1, col=1)
             fig.add_trace(go.Scatter(
-                x=s.n_train, y=s[f"agree{suffix}"], mode="lines+markers",
+                x=s.n_train, y=s[f"agreement{suffix}"], mode="lines+markers",
                 name=f"agreement, k = {k}", line=dict(color=color, dash="dot"),
                 legendgroup=f"k{k}", showlegend=False, visible=vis,
                 hovertemplate=f"k = {k}<br>n = %{{x}}<br>agreement %{{y:.4f}}<extra></extra>",
             ), row=2, col=1)
-        fwd = sub.groupby("n_train")[f"acc_fwd{suffix}"].first()
+        fwd = sub.groupby("n_train")[f"accuracy_ref{suffix}"].first()
         fig.add_trace(go.Scatter(
             x=fwd.index, y=fwd.values, mode="lines", name="forward algorithm",
             line=dict(color=FWD_C, width=3, dash="dash"), visible=vis,
             hovertemplate="forward algorithm<br>accuracy %{y:.4f}<extra></extra>",
         ), row=1, col=1)
+        fig.add_trace(_capped_markers(sub, "n_train", f"accuracy{suffix}", vis), row=1, col=1)
     buttons = []
     for v, (_, _, label) in enumerate(views):
         vis = [False] * (n_per_view * len(views))
@@ -118,20 +131,20 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
                     "dropdown picks the HMM draw and the test set.")
 
 
-def fig5_spread(df: pd.DataFrame, tie_margin: float = 0.1) -> go.Figure:
+def fig5_spread(df: pd.DataFrame) -> go.Figure:
     """Spread over HMM draws: agreement on non-near-tie steps and accuracy gap, against n.
 
     Markers are medians over the HMM draws, bars their range; one colour per k.
     """
-    _need(df, ["hmm_index", "k", "n_train", "agree_nontie", "acc_rnn", "acc_fwd"],
+    _need(df, ["hmm_index", "k", "n_train", "agreement_off_ties", "accuracy", "accuracy_ref"],
           "fig5_spread")
     df = _grid_part(df)
-    d = df.assign(gap=100 * (df.acc_rnn - df.acc_fwd))
+    d = df.assign(gap=100 * (df.accuracy - df.accuracy_ref))
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=(
-        f"agreement off near-ties (margin > {tie_margin})", "accuracy gap, RNN - forward"))
+        "agreement off near-ties", "accuracy gap, RNN - forward"))
     for i, k in enumerate(sorted(d.k.unique())):
         color = K_COLORS[i % len(K_COLORS)]
-        for col, (y, fmt) in enumerate((("agree_nontie", ".4f"), ("gap", ".2f")), start=1):
+        for col, (y, fmt) in enumerate((("agreement_off_ties", ".4f"), ("gap", ".2f")), start=1):
             s = _spread(d[d.k == k], "n_train", y)
             fig.add_trace(go.Scatter(
                 x=s.n_train, y=s.med, error_y=_err(s), mode="lines+markers", name=f"k = {k}",
@@ -157,27 +170,38 @@ def fig6_accuracy(df: pd.DataFrame) -> go.Figure:
     Bottom: parameter counts of the RNN and of the HMM (log scale). With several seeds per m,
     markers are medians and bars ranges.
     """
-    _need(df, ["m", "k", "acc_rnn", "acc_fwd", "agree", "chance", "rnn_params", "hmm_params"],
+    _need(df, ["m", "k", "accuracy", "accuracy_ref", "agreement", "chance", "rnn_params", "hmm_params"],
           "fig6_accuracy")
     ks = sorted(df.k.unique())
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         row_heights=[0.62, 0.38],
                         subplot_titles=("prediction of the hidden state", "parameters"))
-    # The RNN's accuracy lies almost on the forward algorithm's: draw it after, dashed, on top.
-    series = [("acc_fwd", "forward-algorithm accuracy", FWD_C, "solid"),
-              ("acc_rnn", "RNN accuracy", RNN_C, "dash"),
-              ("agree", "agreement RNN / forward", AGREE_C, "solid"),
-              ("chance", "chance (1/m)", CHANCE_C, "dot")]
-    for col, name, color, dash in series:
-        s = _spread(df, "m", col)
+    first = df[df.k == ks[0]]
+    for col, name, color, dash in (("accuracy_ref", "forward-algorithm accuracy", FWD_C, "solid"),
+                                   ("chance", "chance (1/m)", CHANCE_C, "dot")):
+        s = _spread(first, "m", col)
         fig.add_trace(go.Scatter(
             x=s.m, y=s.med, error_y=_err(s), mode="lines+markers", name=name,
             line=dict(color=color, dash=dash),
             hovertemplate=f"{name}<br>m = %{{x}}<br>%{{y:.4f}}<extra></extra>",
         ), row=1, col=1)
-    for col, name, color in (("rnn_params", f"RNN (k = {', '.join(map(str, ks))})", RNN_C),
-                             ("hmm_params", "HMM", FWD_C)):
-        s = df.groupby("m")[col].first()
+    # The RNN's accuracy lies almost on the forward algorithm's: drawn after, dashed, on top.
+    for i, k in enumerate(ks):
+        sub = df[df.k == k]
+        for col, name, dash in (("accuracy", f"RNN accuracy, k = {k}", "dash"),
+                                ("agreement", f"agreement RNN / forward, k = {k}", "solid")):
+            color = K_COLORS[i % len(K_COLORS)] if col == "accuracy" else AGREE_PALETTE[i % 2]
+            s = _spread(sub, "m", col)
+            fig.add_trace(go.Scatter(
+                x=s.m, y=s.med, error_y=_err(s), mode="lines+markers", name=name,
+                line=dict(color=color, dash=dash),
+                hovertemplate=f"{name}<br>m = %{{x}}<br>%{{y:.4f}}<extra></extra>",
+            ), row=1, col=1)
+        fig.add_trace(_capped_markers(sub, "m", "accuracy"), row=1, col=1)
+    counts = [(df[df.k == k], "rnn_params", f"RNN, k = {k}", K_COLORS[i % len(K_COLORS)])
+              for i, k in enumerate(ks)] + [(first, "hmm_params", "HMM", FWD_C)]
+    for sub, col, name, color in counts:
+        s = sub.groupby("m")[col].first()
         fig.add_trace(go.Scatter(
             x=s.index, y=s.values, mode="lines+markers", name=f"parameters: {name}",
             line=dict(color=color, dash="dash"),
@@ -189,7 +213,8 @@ def fig6_accuracy(df: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text="share of test steps", range=[0, 1.02], row=1, col=1)
     fig.update_yaxes(title_text="count", type="log", row=2, col=1)
     fig.update_layout(
-        title=f"Figure 6: a k = {', '.join(map(str, ks))} tanh RNN as the HMM grows (K = 3, T = 8)",
+        title=f"Figure 6: tanh RNNs with k = {' and '.join(map(str, ks))} as the HMM grows "
+              "(K = 3, T = 8)",
         height=640, legend=dict(x=1.02, y=1),
     )
     return with_alt(fig, "Top: against the number of hidden states m on a log axis, the "
@@ -248,12 +273,12 @@ def posterior_scatter(panels: Mapping, slider_label: str = "n",
                       "two agree exactly.")
 
 
-def grid_heatmaps(df: pd.DataFrame, left: str = "agree", right: str = "mean_tv") -> go.Figure:
+def grid_heatmaps(df: pd.DataFrame, left: str = "agreement", right: str = "mean_tv") -> go.Figure:
     """Two heatmaps over (n, k), e.g. agreement and total variation, with a dropdown over m."""
     _need(df, ["m", "k", "n_train", left, right], "grid_heatmaps")
     ms = sorted(df.m.unique())
-    labels = {"agree": "agreement", "mean_tv": "mean total variation",
-              "agree_nontie": "agreement (non-ties)", "excess_logloss": "excess log-loss"}
+    labels = {"agreement": "agreement", "mean_tv": "mean total variation",
+              "agreement_off_ties": "agreement (non-ties)", "excess_log_loss": "excess log-loss"}
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16,
                         subplot_titles=(labels.get(left, left), labels.get(right, right)))
     for i, m in enumerate(ms):
@@ -337,9 +362,9 @@ def rnn_vs_forward(filtered, proba, metrics: Mapping | None = None, title: str |
     if title is None:
         title = "RNN posterior against the forward algorithm's"
     if metrics:
-        title += (f"<br><sup>agreement {metrics['agree']:.3f} (non-ties "
-                  f"{metrics['agree_nontie']:.3f}), accuracy RNN {metrics['acc_rnn']:.3f} vs "
-                  f"forward {metrics['acc_fwd']:.3f}, mean TV {metrics['mean_tv']:.3f}</sup>")
+        title += (f"<br><sup>agreement {metrics['agreement']:.3f} (non-ties "
+                  f"{metrics['agreement_off_ties']:.3f}), accuracy RNN {metrics['accuracy']:.3f} vs "
+                  f"forward {metrics['accuracy_ref']:.3f}, mean TV {metrics['mean_tv']:.3f}</sup>")
     fig.update_layout(title=title, height=460, xaxis_title="forward algorithm p(H_t = i | x_1..t)",
                       yaxis_title="RNN p(H_t = i | x_1..t)")
     fig.update_xaxes(range=[-0.02, 1.02])
@@ -347,3 +372,67 @@ def rnn_vs_forward(filtered, proba, metrics: Mapping | None = None, title: str |
     return with_alt(fig, "Scatter of the RNN's posterior probability of each hidden state "
                          "against the forward algorithm's, over test steps; points on the dotted "
                          "diagonal mean the two agree exactly.")
+
+
+def fig6_measures(df: pd.DataFrame) -> go.Figure:
+    """What lies behind Figure 6's agreement: near-ties and the continuous measures against m.
+
+    Left: agreement on all steps and off near-ties, and the share of near-ties (the forward
+    algorithm's runner-up within 80% of its leader). Right: mean total variation and excess
+    log-loss (log scale). One colour per k; a wider network that lowers the continuous
+    measures points to capacity, a near-tie share that rises with m to ill-defined argmaxes.
+    """
+    _need(df, ["m", "k", "agreement", "agreement_off_ties", "near_tie_share", "mean_tv",
+               "excess_log_loss"], "fig6_measures")
+    ks = sorted(df.k.unique())
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12, subplot_titles=(
+        "argmax agreement with the forward algorithm", "distance from the forward posterior"))
+    for i, k in enumerate(ks):
+        sub = df[df.k == k].sort_values("m")
+        color = K_COLORS[i % len(K_COLORS)]
+        for col, name, dash, c in (("agreement", "agreement", "solid", 1),
+                                   ("agreement_off_ties", "agreement off near-ties", "dash", 1),
+                                   ("mean_tv", "mean total variation", "solid", 2),
+                                   ("excess_log_loss", "excess log-loss (nats)", "dot", 2)):
+            fig.add_trace(go.Scatter(
+                x=sub.m, y=sub[col], mode="lines+markers", name=f"{name}, k = {k}",
+                line=dict(color=color, dash=dash), legendgroup=f"k{k}",
+                hovertemplate=f"k = {k}<br>m = %{{x}}<br>{name} %{{y:.4f}}<extra></extra>",
+            ), row=1, col=c)
+    ties = df[df.k == ks[0]].sort_values("m")
+    fig.add_trace(go.Scatter(
+        x=ties.m, y=ties.near_tie_share, mode="lines+markers", name="share of near-ties",
+        line=dict(color=NEUTRAL, dash="dot"),
+        hovertemplate="m = %{x}<br>near-ties %{y:.3f}<extra></extra>"), row=1, col=1)
+    fig.update_xaxes(type="log", dtick=np.log10(2), tickformat="d", title_text="hidden states m")
+    fig.update_yaxes(title_text="share of test steps", range=[0, 1.02], row=1, col=1)
+    fig.update_yaxes(title_text="per step", type="log", row=1, col=2)
+    fig.update_layout(title="Figure 6, behind the agreement: near-ties and continuous measures",
+                      height=480, legend=dict(orientation="h", y=-0.22, x=0, yanchor="top"),
+                      margin=dict(b=150))
+    return with_alt(fig, "Two panels against the number of hidden states m on a log axis. Left: "
+                         "agreement of each RNN with the forward algorithm on all steps and on "
+                         "steps that are not near-ties, and the share of near-ties. Right: mean "
+                         "total variation and excess log-loss of each RNN, on a log scale.")
+
+
+def lr_check_figure(df: pd.DataFrame) -> go.Figure:
+    """The learning-rate rule against a grid: held-out loss above the best of the grid against
+    the multiple of the rule's rate, one line per k (the rule is at 1)."""
+    _need(df, ["k", "lr_factor", "val_loss_above_best"], "lr_check_figure")
+    fig = go.Figure()
+    for i, k in enumerate(sorted(df.k.unique())):
+        sub = df[df.k == k].sort_values("lr_factor")
+        fig.add_trace(go.Scatter(
+            x=sub.lr_factor, y=sub.val_loss_above_best, mode="lines+markers", name=f"k = {k}",
+            line=dict(color=K_COLORS[i % len(K_COLORS)]),
+            hovertemplate=f"k = {k}<br>rate x %{{x}}<br>%{{y:.5f}} nats above the best"
+                          "<extra></extra>"))
+    fig.add_trace(_capped_markers(df, "lr_factor", "val_loss_above_best"))
+    fig.add_vline(x=1, line=dict(color=NEUTRAL, dash="dot"))
+    fig.update_xaxes(type="log", title_text="learning rate, as a multiple of the rule 0.03 / sqrt(k)")
+    fig.update_yaxes(title_text="held-out loss above the grid's best (nats)")
+    fig.update_layout(title="The learning-rate rule against a grid of rates", height=420)
+    return with_alt(fig, "For each network size k, the held-out cross-entropy reached at "
+                         "learning rates from a quarter to four times the rule's, minus the best "
+                         "of them; the rule is the dotted vertical line.")

@@ -142,8 +142,8 @@ class _Training:
         self.lr0 = torch.tensor([float(v) for v in lrs], dtype=torch.float64)
         self.lr = self.lr0.clone().to(self.device)
         # per member (global index); the initial weights stand until a held-out loss is finite
-        self.best = [[p.detach()[r].cpu().clone() for p in model.parameters_in_order()]
-                     for r in range(R)]
+        self.n_out = list(model.n_out)
+        self.best = [self._weights_of(model.parameters_in_order(), r, r) for r in range(R)]
         self.best_val = np.full(R, np.inf)
         self.ref_val = np.full(R, np.inf)  # the last improvement that counted (> min_delta)
         self.best_step = np.zeros(R, dtype=np.int64)
@@ -161,6 +161,14 @@ class _Training:
         self.history = []  # (step, train (R,), val (R,))
         self.running = torch.zeros(R, dtype=torch.float64)
         self.n_running = 0
+
+    def _weights_of(self, params, pos: int, r: int) -> list[torch.Tensor]:
+        """Member r's weights (at position ``pos`` of ``params``) on the CPU, its read-out cut
+        to its own number of outputs (the padding rows dropped)."""
+        out = [p.detach()[pos].cpu().clone() for p in params]
+        m = self.n_out[r]
+        out[-2], out[-1] = out[-2][:m], out[-1][:m]
+        return out
 
     # ------------------------------------------------------------------ one step
     def _minibatch(self, step: int):
@@ -212,7 +220,7 @@ class _Training:
             v = val[pos]
             if v < self.best_val[r]:
                 self.best_val[r], self.best_step[r] = v, step
-                self.best[r] = [p.detach()[pos].cpu().clone() for p in self.params]
+                self.best[r] = self._weights_of(self.params, pos, r)
             if v < self.ref_val[r] - rule.min_delta:
                 self.ref_val[r], self.stale[r] = v, 0
             else:
