@@ -32,12 +32,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
 import torch
-
-from probrnn import HMM
 from probrnn.batched import BatchedStateRNN, MemberData, train_batched
 from probrnn.nets import torch_generator
-from probrnn.rnn import default_settings
 from probrnn.state_rnn import StateRNN
+
+from probrnn import HMM
+from probrnn.rnn import default_settings
 from probrnn.threads import map_threads, torch_threads
 
 N_SIZES = (100, 200, 500, 1000, 2000, 5000, 10000, 20000)

@@ -175,8 +175,9 @@ def main(argv=None) -> int:
         _particles_worker(args.worker)
         return 0
 
-    from probrnn import HMM
     from probrnn.particle import particle_filter, total_variation
+
+    from probrnn import HMM
 
     load_before = os.getloadavg()[0]
     hmm = HMM.random(M_STATES, K_SYMBOLS, rng=0)

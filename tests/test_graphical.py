@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from probrnn import EmpiricalFirstSymbol, SequenceRNN
 from probrnn.graphical import (
     MonteCarloEstimate,
     NoisyRNNGraphicalModel,
@@ -18,7 +19,6 @@ from probrnn.graphical import (
     sample_future,
     theorem5_table,
 )
-from probrnn import EmpiricalFirstSymbol, SequenceRNN
 
 
 def _random_rnn(K, k, cell, seed, scale=1.0):

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from probrnn import HMM
-from probrnn.particle_filter import particle_filter
-from probrnn.particle_filter import ParticleFilterRNN
+from probrnn.particle_filter import ParticleFilterRNN, particle_filter
 
 
 @pytest.mark.parametrize("m,K,n,T,M", [(1, 2, 3, 4, 2), (2, 3, 5, 6, 1), (5, 10, 8, 8, 30),

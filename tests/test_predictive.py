@@ -13,7 +13,6 @@ import pytest
 
 from probrnn import HMM
 from probrnn.__main__ import main
-from probrnn.metrics import next_symbol_cross_entropy as conditional_cross_entropy
 from probrnn.experiments.rnn_generative import (
     SCALES,
     fit_baum_welch,
@@ -24,6 +23,7 @@ from probrnn.experiments.rnn_generative import (
     sticky_hmm,
     summarize,
 )
+from probrnn.metrics import next_symbol_cross_entropy as conditional_cross_entropy
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 

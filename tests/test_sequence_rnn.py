@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from probrnn import HMM
-from probrnn import EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
+from probrnn import HMM, EmpiricalFirstSymbol, SequenceRNN, fit_sequence_rnn
 from probrnn.threads import torch_threads
 
 

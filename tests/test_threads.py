@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from probrnn import HMM
-from probrnn import FitTask, fit_state_rnns
+from probrnn import HMM, FitTask, fit_state_rnns
 from probrnn.threads import map_threads, torch_threads
 
 
