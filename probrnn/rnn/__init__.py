@@ -8,14 +8,17 @@
 * :mod:`~probrnn.rnn.exact`: :func:`exact_forward_rnn`, the forward algorithm written as an
   RNN (Proposition 6).
 * :mod:`~probrnn.rnn.probe`: :func:`fit_belief_probe`, beliefs read back from hidden units.
+* :mod:`~probrnn.rnn.real_input`: :class:`RealInputRNN`, an RNN reading real observations
+  (the continuous-state chapter).
 * :mod:`~probrnn.rnn.batched`: many networks as one batched model, for the trainer.
 """
 
 from .exact import ExactForwardRNN, exact_forward_rnn
 from .probe import BeliefProbe, fit_belief_probe
+from .real_input import RealInputRNN
 from .sequence import EmpiricalFirstSymbol, SequenceRNN
 from .state import StateRNN, state_rnn_n_params, untrained_state_rnn
 
 __all__ = ["SequenceRNN", "EmpiricalFirstSymbol", "StateRNN", "state_rnn_n_params",
            "untrained_state_rnn", "ExactForwardRNN", "exact_forward_rnn", "BeliefProbe",
-           "fit_belief_probe"]
+           "fit_belief_probe", "RealInputRNN"]

@@ -41,8 +41,10 @@ class BatchedRNN(nn.Module):
     """
 
     def __init__(self, n_symbols: int, n_out, hidden_size: int, cell: str, num_layers: int,
-                 generators, dtype=torch.float32):
+                 generators, dtype=torch.float32, real_inputs: bool = False,
+                 loss: str = "cross_entropy"):
         super().__init__()
+        self.real_inputs, self.loss = bool(real_inputs), loss
         self.n_symbols, self.hidden_size, self.cell = n_symbols, hidden_size, cell
         self.num_layers = num_layers
         self.n_out = [int(m) for m in n_out]
@@ -73,15 +75,18 @@ class BatchedRNN(nn.Module):
         return [*self.rec, self.head_w, self.head_b]
 
     def hidden_steps(self, obs: torch.Tensor) -> list[torch.Tensor]:
-        """obs (R, B, T) int64 -> the last layer's hidden states, a list of T (R, B, k).
+        """obs (R, B, T) int64 (or (R, B, T, d) real) -> the last layer's hidden states, a list
+        of T (R, B, k).
 
         Inputs are arranged time-major (row t * B + b), so each step's slice is contiguous.
         """
-        R, B, T = obs.shape
+        R, B, T = obs.shape[:3]
         k, G = self.hidden_size, GATES[self.cell]
-        symbols = torch.arange(self.n_symbols, device=obs.device)
-        # one-hot by comparison (faster on a CPU than one_hot's scatter)
-        x = (obs.transpose(1, 2).reshape(R, T * B, 1) == symbols).to(self.head_w.dtype)
+        if self.real_inputs:
+            x = obs.transpose(1, 2).reshape(R, T * B, -1).to(self.head_w.dtype)  # (R, TB, d)
+        else:  # one-hot by comparison (faster on a CPU than one_hot's scatter)
+            symbols = torch.arange(self.n_symbols, device=obs.device)
+            x = (obs.transpose(1, 2).reshape(R, T * B, 1) == symbols).to(self.head_w.dtype)
         fold = self.cell != "gru"  # rnn, lstm: b_hh adds to b_ih (GRU's b_hn sits inside r *)
         for layer in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
@@ -107,8 +112,8 @@ class BatchedRNN(nn.Module):
         raise AssertionError("unreachable")
 
     def hidden_time_major(self, obs: torch.Tensor) -> torch.Tensor:
-        """obs (R, B, T) int64 -> last layer's hidden states, time-major (R, T * B, k)."""
-        R, B, T = obs.shape
+        """obs (R, B, T[, d]) -> last layer's hidden states, time-major (R, T * B, k)."""
+        R, B, T = obs.shape[:3]
         return torch.stack(self.hidden_steps(obs), dim=1).reshape(R, T * B, self.hidden_size)
 
     def state_logits(self, obs: torch.Tensor) -> torch.Tensor:
@@ -125,8 +130,8 @@ class BatchedRNN(nn.Module):
         return logits  # (R, m_max, TB)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """obs (R, B, T) int64 -> logits (R, B, T, m_max), padding states set to -inf."""
-        R, B, T = obs.shape
+        """obs (R, B, T[, d]) -> logits (R, B, T, m_max), padding states set to -inf."""
+        R, B, T = obs.shape[:3]
         return self.state_logits(obs).reshape(R, -1, T, B).permute(0, 3, 2, 1)
 
     def take(self, keep) -> BatchedRNN:
@@ -134,6 +139,7 @@ class BatchedRNN(nn.Module):
         keep = torch.as_tensor(keep, dtype=torch.long, device=self.head_w.device)
         new = BatchedRNN.__new__(BatchedRNN)
         nn.Module.__init__(new)
+        new.real_inputs, new.loss = self.real_inputs, self.loss
         new.n_symbols, new.hidden_size, new.cell = self.n_symbols, self.hidden_size, self.cell
         new.num_layers = self.num_layers
         new.n_out = [self.n_out[i] for i in keep.tolist()]
@@ -169,6 +175,8 @@ def _cell_step(cell: str, gi, gh, h, c, k: int):
     """
     if cell == "rnn":
         return torch.tanh(gi), c
+    if cell == "linear":
+        return gi, c
     if cell == "gru":
         i_r, i_z, i_n = gi.split(k, dim=-1)
         h_r, h_z, h_n = gh.split(k, dim=-1)

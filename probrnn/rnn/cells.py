@@ -19,13 +19,52 @@ from torch import nn
 
 from ..validate import check_choice, check_int, check_seed
 
-CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
-# gates per cell: tanh RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o), in torch's order
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+
+class LinearRNN(nn.Module):
+    """h_s = W x_s + U h_{s-1} + b: a recurrent layer without a nonlinearity (the steady-state
+    Kalman filter of the continuous-state chapter is one). Same parameter names, shapes and
+    call convention as ``nn.RNN(..., batch_first=True)``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 batch_first: bool = True):
+        super().__init__()
+        if not batch_first:
+            raise ValueError("LinearRNN is batch-first only")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        for layer in range(num_layers):
+            fan_in = input_size if layer == 0 else hidden_size
+            self.register_parameter(f"weight_ih_l{layer}",
+                                    nn.Parameter(torch.zeros(hidden_size, fan_in)))
+            self.register_parameter(f"weight_hh_l{layer}",
+                                    nn.Parameter(torch.zeros(hidden_size, hidden_size)))
+            self.register_parameter(f"bias_ih_l{layer}", nn.Parameter(torch.zeros(hidden_size)))
+            self.register_parameter(f"bias_hh_l{layer}", nn.Parameter(torch.zeros(hidden_size)))
+
+    def forward(self, x: torch.Tensor, state=None):
+        """x (B, T, in) -> (outputs of the last layer (B, T, k), final states (L, B, k))."""
+        B, T, _ = x.shape
+        finals = []
+        for layer in range(self.num_layers):
+            w_ih, w_hh = getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}")
+            bias = getattr(self, f"bias_ih_l{layer}") + getattr(self, f"bias_hh_l{layer}")
+            pre = x @ w_ih.T + bias  # (B, T, k)
+            h = x.new_zeros(B, self.hidden_size) if state is None else state[layer]
+            outs = []
+            for t in range(T):
+                h = pre[:, t] + h @ w_hh.T
+                outs.append(h)
+            x = torch.stack(outs, dim=1)
+            finals.append(h)
+        return x, torch.stack(finals)
+
+
+CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM, "linear": LinearRNN}
+# gates per cell: tanh RNN 1, GRU 3 (r, z, n), LSTM 4 (i, f, g, o), in torch's order; linear 1
+GATES = {"rnn": 1, "gru": 3, "lstm": 4, "linear": 1}
 
 
 def check_cell(cell) -> str:
-    """The cell name ("rnn", "gru" or "lstm"), or a ValueError listing the valid ones."""
+    """The cell name ("rnn", "gru", "lstm" or "linear"), or a ValueError listing them."""
     if isinstance(cell, str):
         cell = cell.lower()
     return check_choice(cell, "cell", sorted(CELLS))
@@ -82,14 +121,19 @@ def n_parameters(n_symbols: int, n_out: int, hidden_size: int, cell: str = "rnn"
 
 
 class RecurrentCore(nn.Module):
-    """One-hot symbols (B, T) -> hidden states (B, T, k), for a tanh RNN, GRU or LSTM.
+    """Symbols (B, T) or real vectors (B, T, n_symbols) -> hidden states (B, T, k), for a tanh
+    RNN, GRU, LSTM or linear recurrence.
 
     For ``cell="rnn"`` and one layer this is exactly h_s = tanh(W x_s + U h_{s-1} + b) with
-    h_0 = 0, where x_s is the one-hot vector of the s-th symbol (torch's two biases add up to b).
+    h_0 = 0, where x_s is the one-hot vector of the s-th symbol (torch's two biases add up to b),
+    or, with ``real_inputs=True``, the s-th observation itself (``n_symbols`` is then its
+    dimension).
     """
 
-    def __init__(self, n_symbols: int, hidden_size: int, cell: str = "rnn", num_layers: int = 1):
+    def __init__(self, n_symbols: int, hidden_size: int, cell: str = "rnn", num_layers: int = 1,
+                 real_inputs: bool = False):
         super().__init__()
+        self.real_inputs = bool(real_inputs)
         self.n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
         self.hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
         self.num_layers = check_int(num_layers, "num_layers", minimum=1)
@@ -102,8 +146,12 @@ class RecurrentCore(nn.Module):
             self.rnn = CELLS[self.cell](**kwargs)
 
     def forward(self, obs: torch.Tensor, state=None):
-        """obs (B, T) int64 -> (hidden (B, T, k), final state)."""
-        x = nn.functional.one_hot(obs, self.n_symbols).to(self.rnn.weight_ih_l0.dtype)  # (B, T, K)
+        """obs (B, T) int64 (or (B, T, d) real) -> (hidden (B, T, k), final state)."""
+        dtype = self.rnn.weight_ih_l0.dtype
+        if self.real_inputs:
+            x = obs.to(dtype)  # (B, T, d)
+        else:
+            x = nn.functional.one_hot(obs, self.n_symbols).to(dtype)  # (B, T, K)
         return self.rnn(x, state)
 
 
@@ -112,9 +160,9 @@ class ReadoutRNN(nn.Module):
     from ``seed`` (see :func:`as_torch_generator`)."""
 
     def __init__(self, n_symbols: int, n_out: int, hidden_size: int, cell: str = "rnn",
-                 num_layers: int = 1, seed=None):
+                 num_layers: int = 1, seed=None, real_inputs: bool = False):
         super().__init__()
-        self.core = RecurrentCore(n_symbols, hidden_size, cell, num_layers)
+        self.core = RecurrentCore(n_symbols, hidden_size, cell, num_layers, real_inputs)
         with torch.random.fork_rng(devices=[]):
             self.head = nn.Linear(self.core.hidden_size, n_out)
         self.set_weights(init_weights(as_torch_generator(seed), self._shapes(),

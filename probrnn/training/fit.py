@@ -21,11 +21,15 @@ import torch
 
 from ..rnn.batched import BatchedRNN
 from ..rnn.cells import as_torch_generator, check_cell
+from ..rnn.real_input import LOSSES, RealInputRNN
 from ..rnn.sequence import EmpiricalFirstSymbol, SequenceRNN, check_sequences
 from ..rnn.state import StateRNN
 from ..validate import (
+    check_choice,
     check_device,
     check_dtype,
+    check_float_array,
+    check_index_array,
     check_int,
     check_obs,
     check_real,
@@ -36,7 +40,7 @@ from .rule import DEFAULT_RULE, TrainingRule
 from .trainer import CAP, MemberData, train_members
 
 __all__ = ["FitTask", "FitHistory", "fit_state_rnn", "fit_state_rnns", "fit_sequence_rnn",
-           "fit_sequence_rnns"]
+           "fit_sequence_rnns", "fit_real_input_rnns"]
 
 
 @dataclass
@@ -141,11 +145,13 @@ def _rule(rule, overrides: dict) -> TrainingRule:
 
 
 def _train(kind: str, member_data, seeds, n_out, *, n_symbols, hidden_size, cell, num_layers,
-           rule, device, dtype, progress, desc, threads):
+           rule, device, dtype, progress, desc, threads, real_inputs=False,
+           loss="cross_entropy"):
     """Train one member per entry of ``member_data`` (with its restart seed); returns the
     :class:`~probrnn.training.trainer.TrainedMembers`."""
     gens = [as_torch_generator(s) for s in seeds]
-    model = BatchedRNN(n_symbols, n_out, hidden_size, cell, num_layers, gens, dtype=dtype)
+    model = BatchedRNN(n_symbols, n_out, hidden_size, cell, num_layers, gens, dtype=dtype,
+                       real_inputs=real_inputs, loss=loss)
     lr = rule.learning_rate(hidden_size)
     if progress is None:
         import sys
@@ -366,3 +372,78 @@ def fit_sequence_rnn(obs, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
                               first_pseudocount=first_pseudocount, progress=progress,
                               threads=threads, **settings)
     return net
+
+
+# ---------------------------------------------------------------------------- real inputs
+def fit_real_input_rnns(tasks, *, input_size: int, hidden_size: int, loss: str = "squared_error",
+                        n_out: int | None = None, cell: str = "rnn", num_layers: int = 1,
+                        rule: TrainingRule | None = None, device=None, dtype=torch.float32,
+                        progress: bool | None = None, desc: str | None = None,
+                        threads: int | None = 1, **settings
+                        ) -> list[tuple[RealInputRNN, FitHistory]]:
+    """Train one :class:`~probrnn.rnn.real_input.RealInputRNN` per :class:`FitTask`, all at
+    once, by the training rule: ``task.obs`` (n, T, input_size) real observations and
+    ``task.states`` the targets, (n, T, p) real states for ``loss="squared_error"`` or (n, T)
+    bin indices in [0, ``n_out``) for ``loss="cross_entropy"``.
+
+    Returns a list of ``(model, history)``, one per task, in order.
+    """
+    _, hidden_size, cell, num_layers, device, dtype = _common(
+        1, hidden_size, cell, num_layers, device, dtype, threads)
+    input_size = check_int(input_size, "input_size", minimum=1)
+    loss = check_choice(loss, "loss", LOSSES)
+    rule = _rule(rule, settings)
+    tasks = list(tasks) if not isinstance(tasks, FitTask) else [tasks]
+    if not tasks:
+        raise ValueError("tasks is empty: pass at least one FitTask")
+    if loss == "cross_entropy":
+        if n_out is None:
+            raise ValueError("loss='cross_entropy' needs n_out, the number of bins")
+        n_out = check_int(n_out, "n_out", minimum=1)
+    restarts = rule.restarts_for(hidden_size)
+    data, seeds, extra, shape = [], [], [], None
+    for i, task in enumerate(tasks):
+        if not isinstance(task, FitTask) or task.states is None:
+            raise ValueError(f"tasks[{i}] must be a FitTask with obs and states (the targets)")
+        obs = check_float_array(task.obs, f"tasks[{i}].obs", 3).astype(np.float32)
+        if obs.shape[-1] != input_size:
+            raise ValueError(f"tasks[{i}].obs must have input_size = {input_size} values per "
+                             f"step (got shape {obs.shape})")
+        if loss == "squared_error":
+            targets = check_float_array(task.states, f"tasks[{i}].states", 3)
+            targets = targets.astype(np.float32)
+            if n_out is None:
+                n_out = targets.shape[-1]
+            if targets.shape[-1] != n_out:
+                raise ValueError(f"tasks[{i}].states must have {n_out} values per step "
+                                 f"(got shape {targets.shape})")
+        else:
+            targets, _ = check_index_array(task.states, f"tasks[{i}].states", n_out, "bins",
+                                           ndims=(2,))
+        if targets.shape[:2] != obs.shape[:2]:
+            raise ValueError(f"tasks[{i}]: obs {obs.shape} and states {targets.shape} must "
+                             "share (n, T)")
+        if shape is None:
+            shape = obs.shape[1]
+        elif obs.shape[1] != shape:
+            raise ValueError(f"all tasks must share one sequence length T = {shape} "
+                             f"(tasks[{i}] has T = {obs.shape[1]})")
+        seed = check_seed(task.seed, f"tasks[{i}].seed")
+        split_seed, *restart_seeds = _child_seeds(seed, 1 + restarts)
+        tr, va = _split(obs.shape[0], rule.val_fraction, split_seed)
+        data += [MemberData(obs[tr], targets[tr], obs[va], targets[va])] * restarts
+        seeds += restart_seeds
+        extra.append(dict(kind=f"real input, {loss}", seed=seed, n_train=len(tr),
+                          n_val=len(va), hidden_size=hidden_size, cell=cell,
+                          num_layers=num_layers, restarts=restarts, device=str(device),
+                          dtype=str(dtype).replace("torch.", "")))
+    fit = _train("real-input", data, seeds, [n_out] * len(seeds), n_symbols=input_size,
+                 hidden_size=hidden_size, cell=cell, num_layers=num_layers, rule=rule,
+                 device=device, dtype=dtype, progress=progress, desc=desc, threads=threads,
+                 real_inputs=True, loss=loss)
+    out = []
+    for member, hist in _histories(fit, len(tasks), restarts, extra):
+        net = RealInputRNN(input_size, n_out, hidden_size, cell, num_layers, seed=0, loss=loss)
+        net = net.to(dtype).set_weights(fit.weights[member]).to(device).eval()
+        out.append((net, hist))
+    return out

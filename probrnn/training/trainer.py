@@ -29,7 +29,7 @@ import torch
 from ..rnn.batched import BatchedRNN
 from ..threads import torch_threads
 from .adam import BatchedAdam
-from .loss import cross_entropy, held_out_loss
+from .loss import held_out_loss, per_step_loss
 from .rule import TrainingRule
 from .tanh_bptt import tanh_rnn_loss_and_grads
 
@@ -100,9 +100,9 @@ def train_members(model: BatchedRNN, data: list[MemberData], generators, lrs,
 
 
 def _pad(arrays, width: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Stack (n_r, T) arrays into (R, n_max, T), with a (R, n_max) mask of real rows."""
+    """Stack (n_r, T[, d]) arrays into (R, n_max, T[, d]), with a (R, n_max) mask of real rows."""
     n_max = max(1, max(a.shape[0] for a in arrays))
-    out = np.zeros((len(arrays), n_max, width), dtype=np.int64)
+    out = np.zeros((len(arrays), n_max, width, *arrays[0].shape[2:]), dtype=arrays[0].dtype)
     mask = np.zeros((len(arrays), n_max), dtype=bool)
     for r, a in enumerate(arrays):
         out[r, : a.shape[0]] = a
@@ -128,8 +128,8 @@ class _Training:
         targets, _ = _pad([d.targets for d in data], T)
         self.sizes = torch.tensor([d.obs.shape[0] for d in data])
         # all members' rows in one (R * n_max, T) table; member r's rows start at r * n_max
-        self.obs_rows = obs.reshape(-1, T).to(self.device)
-        self.target_rows = targets.reshape(-1, T).to(self.device)
+        self.obs_rows = obs.reshape(-1, *obs.shape[2:]).to(self.device)  # (R n_max, T[, d])
+        self.target_rows = targets.reshape(-1, *targets.shape[2:]).to(self.device)
         self.offsets = torch.arange(R) * obs.shape[1]
         sel = [(d.obs, d.targets) if d.val_obs.shape[0] == 0 else (d.val_obs, d.val_targets)
                for d in data]  # selection rows: held-out split, else the training rows
@@ -138,7 +138,8 @@ class _Training:
         self.sel_obs, self.sel_targets = sel_obs.to(self.device), sel_targets.to(self.device)
         self.sel_mask = self.sel_mask.to(self.device)
         self.generators = list(generators)
-        self.hand_written = model.cell == "rnn" and model.num_layers == 1 and not autograd
+        self.hand_written = (model.cell == "rnn" and model.num_layers == 1 and not autograd
+                             and not model.real_inputs and model.loss == "cross_entropy")
         self.lr0 = torch.tensor([float(v) for v in lrs], dtype=torch.float64)
         self.lr = self.lr0.clone().to(self.device)
         # per member (global index); the initial weights stand until a held-out loss is finite
@@ -179,9 +180,9 @@ class _Training:
                                        dtype=torch.float64) * int(self.sizes[r])).long()
                 + int(self.offsets[r]) for r in self.active.tolist()], dim=1)  # (CHUNK, A, B)
         rows = self.rows_chunk[c].reshape(-1).to(self.device)
-        A, T = len(self.active), self.obs_rows.shape[1]
-        x = self.obs_rows.index_select(0, rows).reshape(A, B, T)  # (A, B, T)
-        y = self.target_rows.index_select(0, rows).reshape(A, B, T)
+        A = len(self.active)
+        x = self.obs_rows.index_select(0, rows).reshape(A, B, *self.obs_rows.shape[1:])
+        y = self.target_rows.index_select(0, rows).reshape(A, B, *self.target_rows.shape[1:])
         return x, y
 
     def _step(self, step: int) -> None:
@@ -193,7 +194,7 @@ class _Training:
             for p, g in zip(self.params, grads, strict=True):
                 p.grad = g
         else:
-            loss = cross_entropy(self.model, x, y).mean(dim=(1, 2))  # (A,)
+            loss = per_step_loss(self.model, x, y).mean(dim=(1, 2))  # (A,)
             for p in self.params:
                 p.grad = None
             loss.sum().backward()
