@@ -175,9 +175,9 @@ def main(argv=None) -> int:
         _particles_worker(args.worker)
         return 0
 
-    from probrnn.particle import particle_filter, total_variation
-
     from probrnn import HMM
+    from probrnn.metrics import total_variation
+    from probrnn.particle_filter import particle_filter
 
     load_before = os.getloadavg()[0]
     hmm = HMM.random(M_STATES, K_SYMBOLS, rng=0)

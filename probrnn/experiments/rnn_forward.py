@@ -306,6 +306,50 @@ def forward_grid(ms=(2, 3, 4), ks=(1, 4, 16), ns=(300, 3000), *, seed: int = 0,
     return pd.DataFrame(rows).sort_values(["m", "k", "n_train"], ignore_index=True)
 
 
+def one_unit_update(model, hmm: HMM, obs, n_points: int = 200) -> dict:
+    """What a trained one-unit tanh RNN computes, against the exact two-state filter.
+
+    For each symbol x, sweep the unit over the values h_{t-1} it takes on ``obs`` (0.5% to
+    99.5% quantiles), read the belief p_{t-1} = P(H = 1 | past) each value stands for through
+    the read-out, and return ``{x: (p_prev, exact, learned)}`` (each (n_points,)): ``exact``
+    is one step of the filter from p_{t-1} with symbol x (the scalar update of the chapter),
+    ``learned`` the belief read off the RNN's next state tanh(w_x + u h + b).
+    """
+    import numpy as np
+    import torch
+
+    from ..rnn.state import StateRNN
+    from ..validate import check_hmm
+
+    check_hmm(hmm)
+    if not isinstance(model, StateRNN) or model.hidden_size != 1 or model.cell != "rnn" \
+            or hmm.m != 2:
+        raise ValueError("one_unit_update needs a one-unit tanh StateRNN and a two-state HMM")
+    rnn = model.core.rnn
+    w = rnn.weight_ih_l0.detach().double().numpy()[0]  # (K,)
+    u = float(rnn.weight_hh_l0.item())
+    b = float((rnn.bias_ih_l0 + rnn.bias_hh_l0).item())
+    weight = model.head.weight.detach().double().numpy()[:, 0]  # (2,)
+    bias = model.head.bias.detach().double().numpy()
+
+    def belief(h):  # P(H = 1) read off the unit's value(s) h
+        z = np.outer(h, weight) + bias
+        return 1.0 / (1.0 + np.exp(z[:, 0] - z[:, 1]))
+
+    seen = model.hidden_states(obs)[:, :-1, 0]  # values h_{t-1} met on the data
+    h = np.linspace(np.quantile(seen, 0.005), np.quantile(seen, 0.995),
+                    check_int(n_points, "n_points", minimum=2))
+    A, B = hmm.transmat, hmm.emissionprob
+    curves = {}
+    with torch.no_grad():
+        for x in range(hmm.n_symbols):
+            p_prev = belief(h)
+            pred = A[0, 1] + (A[1, 1] - A[0, 1]) * p_prev
+            exact = B[1, x] * pred / (B[1, x] * pred + B[0, x] * (1 - pred))
+            curves[x] = (p_prev, exact, belief(np.tanh(w[x] + u * h + b)))
+    return curves
+
+
 POINT_KEYS = ("experiment", "scale", "seed", "T", "n_symbols", "hmm_index", "m", "n_train",
               "n_pool", "n_test", "hmm_seed", "data_seed", "test_seed", "fit_seed", "part",
               "k_planned")

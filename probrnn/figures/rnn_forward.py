@@ -436,3 +436,24 @@ def lr_check_figure(df: pd.DataFrame) -> go.Figure:
     return with_alt(fig, "For each network size k, the held-out cross-entropy reached at "
                          "learning rates from a quarter to four times the rule's, minus the best "
                          "of them; the rule is the dotted vertical line.")
+
+
+def one_unit_update_figure(curves: Mapping) -> go.Figure:
+    """One step of the two-state belief update, exact (wide, pale) and learned by a one-unit
+    tanh RNN (dashed), one colour per symbol, from
+    :func:`probrnn.experiments.rnn_forward.one_unit_update`."""
+    if not curves:
+        raise ValueError("curves is empty: pass {symbol: (p_prev, exact, learned)}")
+    fig = go.Figure()
+    for x, (p_prev, exact, learned) in curves.items():
+        color = OKABE_ITO[int(x) % len(OKABE_ITO)]
+        fig.add_scatter(x=p_prev, y=exact, mode="lines", opacity=0.4,
+                        line=dict(color=color, width=8), name=f"exact, x = {x}",
+                        legendgroup=str(x))
+        fig.add_scatter(x=p_prev, y=learned, mode="lines", line=dict(color=color, dash="dash"),
+                        name=f"RNN, x = {x}", legendgroup=str(x))
+    fig.update_layout(title="One step of the belief update: exact (wide) and one tanh unit",
+                      xaxis_title="p(t-1) = P(H = 1 | past)", yaxis_title="p(t)", height=430)
+    return with_alt(fig, "For each symbol, the exact one-step belief update of a two-state HMM "
+                         "and the update induced by a trained one-unit tanh RNN, plotted as "
+                         "the new belief against the previous one.")
