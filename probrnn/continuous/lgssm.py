@@ -112,8 +112,8 @@ class LinearGaussianSSM:
 
         Draws, in this order from ``rng``: A (d, d) standard normal, rescaled to the spectral
         radius; C (p, d) standard normal / sqrt(d); Q, R and cov0 as G G^T / k + 0.1 I times
-        ``noise`` with G (k, k) standard normal (so positive definite, condition numbers of
-        order 10-100); mean0 (d,) standard normal.
+        ``noise`` with G (k, k) standard normal (so positive definite, condition numbers
+        mostly 5-50); mean0 (d,) standard normal.
         """
         d = check_int(d, "d (state dimension)", minimum=1)
         p = check_int(p, "p (observation dimension)", minimum=1)
