@@ -4,13 +4,15 @@ Chapter *Continuous states* (issue 14); used by Kitagawa (1996) and by Gordon, S
 (1993) to introduce the bootstrap filter, and in most particle-filter tutorials since:
 
     x_1 ~ N(prior_mean = 0, prior_var = 5)
-    x_t = x_{t-1} / 2 + 25 x_{t-1} / (1 + x_{t-1}^2) + 8 cos(1.2 t) + v_t,   v_t ~ N(0, 10)
-    y_t = x_t^2 / 20 + w_t,                                                  w_t ~ N(0, 1)
+    x_t = x_{t-1} / 2 + 25 x_{t-1} / (1 + x_{t-1}^2) + 8 cos(1.2 t) + w_t,   w_t ~ N(0, 10)
+    y_t = x_t^2 / 20 + v_t,                                                  v_t ~ N(0, 1)
 
-(t is 1-based; Gordon et al. write cos(1.2 (t - 1)), a shift of the forcing by one step). Two
-features make it hard for a Kalman filter and a good test of a particle filter: the transition
-is strongly nonlinear, and y_t sees only x_t^2, so the sign of x_t is learnt only through the
-dynamics and the filtering distribution is often bimodal.
+(t is 1-based; Gordon et al. write cos(1.2 (t - 1)), a shift of the forcing by one step). The
+noise letters follow :mod:`~probrnn.continuous.lgssm` (w on the state, v on the observation;
+some texts swap them); the constructor's names, ``state_var`` = 10 and ``obs_var`` = 1, say
+which is which. Two features make it hard for a Kalman filter and a good test of a particle
+filter: the transition is strongly nonlinear, and y_t sees only x_t^2, so the sign of x_t is
+learnt only through the dynamics and the filtering distribution is often bimodal.
 
 Where the state lives, and the default grid: |f_t(x)| <= 13.0 + 8 = 21 whenever |x| <= 23.9,
 and beyond that f grows only with slope 1/2, so x_t passes 30 only when the noise exceeds

@@ -6,8 +6,8 @@ and the bootstrap particle filter (:mod:`~probrnn.continuous.bootstrap`) work wi
 the form
 
     x_1 ~ N(prior_mean, prior_var)
-    x_t = f_t(x_{t-1}) + v_t,   v_t ~ N(0, state_var)     (t = 2..T)
-    y_t = h(x_t) + w_t,         w_t ~ N(0, obs_var)       (t = 1..T)
+    x_t = f_t(x_{t-1}) + w_t,   w_t ~ N(0, state_var)     (t = 2..T)
+    y_t = h(x_t) + v_t,         v_t ~ N(0, obs_var)       (t = 1..T)
 
 with scalar x_t and y_t. A subclass of :class:`ScalarSSM` supplies the two functions,
 :meth:`~ScalarSSM.transition_mean` f_t and :meth:`~ScalarSSM.obs_mean` h; the filters use only
