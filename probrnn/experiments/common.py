@@ -46,6 +46,12 @@ def base_seed(seed) -> int:
     return check_seed(seed)
 
 
+def announce(scale: str, message: str) -> None:
+    """A progress line on stdout for the long (paper-scale) runs; silent at quick scale."""
+    if scale == "paper":
+        print(f"[probrnn]   {message}", flush=True)
+
+
 def repository_root() -> Path:
     """The folder holding this package's ``probrnn`` directory (the repository, when installed
     in editable mode or run from a clone)."""

@@ -34,7 +34,7 @@ from ..rnn.state import state_rnn_n_params
 from ..threads import map_threads
 from ..training import FitTask, fit_state_rnn, fit_state_rnns
 from ..validate import check_bool, check_int, check_int_grid
-from .common import base_seed, derive_seed, scale_config, workers_for
+from .common import announce, base_seed, derive_seed, scale_config, workers_for
 
 M_STATES, N_SYMBOLS, T_LEN = 5, 10, 8
 
@@ -111,8 +111,12 @@ def rnn_group(seed: int, scale: str, d: int, reps, n_train: int, n_test: int,
     for rep in reps:
         st, ob = training_pool(hmm, seed, rep, n_train)
         tasks.append(FitTask(ob, st, M_STATES, derive_seed(seed, 7, 3, rep, d)))
+    start = time.perf_counter()
     fits = fit_state_rnns(tasks, n_symbols=N_SYMBOLS, hidden_size=d, progress=False,
                           max_steps=max_steps)
+    announce(scale, f"fig7: {len(tasks)} RNN(s) with d = {d}, n = {n_train} trained in "
+             f"{time.perf_counter() - start:.0f} s (steps: "
+             f"{', '.join(str(h.record()['steps']) for _, h in fits)})")
     rows = []
     for rep, task, (net, hist) in zip(reps, tasks, fits, strict=True):
         tie_seed = derive_seed(seed, 7, 5, rep, d)

@@ -28,7 +28,7 @@ from ..rnn.state import state_rnn_n_params
 from ..threads import map_threads
 from ..training import DEFAULT_RULE, FitTask, fit_state_rnns
 from ..validate import check_int, check_int_grid, check_real
-from .common import base_seed, derive_seed, scale_config, workers_for
+from .common import announce, base_seed, derive_seed, scale_config, workers_for
 
 N_SMALL_TEST = 100  # the paper's test set size
 N_SYMBOLS, T_LEN = 3, 8
@@ -76,6 +76,9 @@ def run_group(points: list[dict], k: int, max_steps: int | None = None, cell: st
     fits = fit_state_rnns(tasks, n_symbols=points[0]["n_symbols"], hidden_size=k, cell=cell,
                           progress=False, max_steps=max_steps, lr=lr)
     seconds = time.perf_counter() - start
+    announce(points[0]["scale"], f"{points[0]['experiment']}: {len(points)} network(s) with "
+             f"k = {k} trained in {seconds:.0f} s (steps: "
+             f"{', '.join(str(h.record()['steps']) for _, h in fits)})")
     rows, extras = [], []
     for p, (hmm, _, _, tobs, tst), (net, hist) in zip(points, data, fits, strict=True):
         filtered, proba = hmm.filter(tobs), net.predict_proba(tobs)
