@@ -30,15 +30,19 @@ def quick6():
 
 def test_fig5_quick_table(quick5):
     assert len(quick5) == 4  # k in {1, 20} x n in {200, 2000}, one HMM
-    for col in ("seed", "hmm_seed", "data_seed", "test_seed", "fit_seed", "acc_rnn", "acc_fwd",
-                "agree", "agree_nontie", "tie_frac", "mean_tv", "excess_logloss", "acc_rnn_100",
-                "acc_fwd_100", "agree_100", "acc_diff_se", "rnn_params", "hmm_params", "steps"):
+    for col in ("seed", "hmm_seed", "data_seed", "test_seed", "fit_seed", "accuracy",
+                "accuracy_ref", "agreement", "agreement_off_ties", "near_tie_share", "mean_tv",
+                "excess_log_loss", "accuracy_regret", "accuracy_small", "accuracy_ref_small",
+                "agreement_small", "accuracy_gap_se", "rnn_params", "hmm_params",
+                # what training did: the training rule's record
+                "steps", "stop", "hit_cap", "cap", "lr", "restarts", "val_loss", "train_seconds"):
         assert col in quick5.columns, col
+    assert set(quick5.stop) <= {"patience", "cap"}
     assert (quick5.m == 2).all() and (quick5.n_symbols == 3).all() and (quick5["T"] == 8).all()
     # one forward accuracy per HMM: it does not depend on k or n
-    assert quick5.acc_fwd.nunique() == 1
-    assert ((quick5.acc_rnn - quick5.acc_fwd) <= 3 * quick5.acc_diff_se + 1e-12).all()
-    assert (quick5.excess_logloss > -0.01).all()
+    assert quick5.accuracy_ref.nunique() == 1
+    assert ((quick5.accuracy - quick5.accuracy_ref) <= 3 * quick5.accuracy_gap_se + 1e-12).all()
+    assert (quick5.excess_log_loss > -0.01).all()
 
 
 def test_fig5_subgrid_has_the_same_seeds_and_numbers(quick5):
@@ -46,8 +50,8 @@ def test_fig5_subgrid_has_the_same_seeds_and_numbers(quick5):
     row = quick5[(quick5.k == 1) & (quick5.n_train == 2000)].iloc[0]
     for col in ("hmm_seed", "data_seed", "test_seed", "fit_seed"):
         assert one[col].iloc[0] == row[col]
-    np.testing.assert_allclose(one.agree.iloc[0], row.agree, atol=1e-9)
-    np.testing.assert_allclose(one.acc_rnn.iloc[0], row.acc_rnn, atol=1e-9)
+    np.testing.assert_allclose(one.agreement.iloc[0], row.agreement, atol=1e-9)
+    np.testing.assert_allclose(one.accuracy.iloc[0], row.accuracy, atol=1e-9)
 
 
 def test_fig5_seed_changes_the_draw():
@@ -77,7 +81,10 @@ def test_figures(quick5, quick6):
     n_views = len(fig.layout.updatemenus[0].buttons)
     assert n_views == 2 * quick5.hmm_index.nunique()  # two test sets per HMM draw
     fig = fr.fig6_figure(quick6)
-    assert fig.layout.meta["alt"] and len(fig.data) == 6
+    assert fig.layout.meta["alt"] and {t.name for t in fig.data} >= {
+        "forward-algorithm accuracy", "RNN accuracy, k = 20", "stopped at the cap"}
+    fig = ff.fig6_measures(quick6)
+    assert fig.layout.meta["alt"] and len(fig.data) == 5
     fig = ff.fig5_spread(quick5)
     assert fig.layout.meta["alt"]
     with pytest.raises(ValueError, match="needs columns"):
@@ -95,7 +102,7 @@ def test_posterior_scatter_and_heatmaps():
     with pytest.raises(ValueError, match="slider values"):
         ff.posterior_scatter({"a": {1: (np.ones(2), np.ones(2))}, "b": {2: (np.ones(2),
                                                                            np.ones(2))}})
-    grid = pd.DataFrame([dict(m=m, k=k, n_train=n, agree=0.9, mean_tv=0.01)
+    grid = pd.DataFrame([dict(m=m, k=k, n_train=n, agreement=0.9, mean_tv=0.01)
                          for m in (2, 3) for k in (1, 4) for n in (10, 100)])
     fig = ff.grid_heatmaps(grid)
     assert len(fig.layout.updatemenus[0].buttons) == 2 and len(fig.data) == 4
@@ -104,9 +111,10 @@ def test_posterior_scatter_and_heatmaps():
 def test_train_and_compare_and_near_memoryless():
     hmm = fr.near_memoryless_hmm(0.02)
     np.testing.assert_allclose(hmm.transmat, [[0.52, 0.48], [0.48, 0.52]])
-    res = fr.train_and_compare(hmm, k=2, n=500, seed=3, n_test=300, steps=30)
+    res = fr.train_and_compare(hmm, k=2, n=500, seed=3, n_test=300, max_steps=60)
     assert res["proba"].shape == res["filtered"].shape == (300, 8, 2)
-    assert set(res["metrics"]) >= {"agree", "mean_tv", "excess_logloss"}
+    assert set(res["metrics"]) >= {"agreement", "mean_tv", "excess_log_loss"}
+    assert res["history"].record()["steps"] <= 60
     fig = ff.rnn_vs_forward(res["filtered"], res["proba"], res["metrics"])
     assert fig.layout.meta["alt"]
 
@@ -126,17 +134,25 @@ def test_committed_fig5_point_regenerates():
     df = _committed("fig5")
     row = df[(df.part == "grid") & (df.k == 1) & (df.n_train == 20000)].iloc[0]
     again = fr.recompute_row(row)
-    for col in ("acc_rnn", "acc_fwd", "agree", "agree_nontie", "agree_100"):
+    for col in ("accuracy", "accuracy_ref", "agreement", "agreement_off_ties", "agreement_small"):
         assert again[col] == pytest.approx(row[col], abs=2e-3), col
-    assert again["acc_fwd"] == pytest.approx(row["acc_fwd"], abs=1e-12)
+    assert again["accuracy_ref"] == pytest.approx(row["accuracy_ref"], abs=1e-12)
+    assert again["steps"] == row["steps"] and again["stop"] == row["stop"]
 
 
 def test_committed_fig6_point_regenerates():
     df = _committed("fig6")
-    row = df[df.m == 2].iloc[0]
+    row = df[(df.m == 2) & (df.k == 20)].iloc[0]
     again = fr.recompute_row(row)
-    for col in ("acc_rnn", "acc_fwd", "agree"):
+    for col in ("accuracy", "accuracy_ref", "agreement", "mean_tv"):
         assert again[col] == pytest.approx(row[col], abs=2e-3), col
+
+
+def test_committed_lr_check_point_regenerates():
+    df = _committed("lr_check")
+    row = df[(df.k == 1) & (df.lr_factor == 2.0)].iloc[0]
+    again = fr.recompute_row(row)
+    assert again["val_loss"] == pytest.approx(row["val_loss"], abs=1e-4)
 
 
 def test_committed_results_support_the_chapter_claims():
@@ -144,11 +160,14 @@ def test_committed_results_support_the_chapter_claims():
     assert set(df5.k[df5.part == "grid"]) == {1, 20, 100}
     k1 = df5[(df5.part == "grid") & (df5.k == 1) & (df5.n_train == 20000)]
     assert len(k1) >= 3
-    assert k1.agree_nontie.median() >= 0.97
-    assert (k1.acc_fwd - k1.acc_rnn).abs().median() <= 0.01
+    assert k1.agreement_off_ties.median() >= 0.97
+    assert (k1.accuracy_ref - k1.accuracy).abs().median() <= 0.01
     for df in (df5, df6):  # no network beats the forward algorithm beyond sampling error
-        assert ((df.acc_rnn - df.acc_fwd) < 3 * df.acc_diff_se + 1e-12).all()
-    assert list(df6.m) == [2 ** i for i in range(1, 10)] and (df6.k == 20).all()
-    assert df6.agree.iloc[0] >= 0.99 and df6.agree.iloc[-1] < 0.5
-    for name in ("fig5", "fig6"):
+        assert ((df.accuracy - df.accuracy_ref) < 3 * df.accuracy_gap_se + 1e-12).all()
+        assert not df.hit_cap.any() and set(df.stop) == {"patience"}  # all converged
+    assert sorted(set(df6.m)) == [2 ** i for i in range(1, 10)] and set(df6.k) == {20, 100}
+    k20 = df6[df6.k == 20].set_index("m")
+    assert k20.agreement.loc[2] >= 0.98 and k20.agreement.loc[512] < 0.5
+    assert (df6.accuracy_regret < 0.01).all()  # disagreements cost almost no accuracy
+    for name in ("fig5", "fig6", "lr_check"):
         assert (RESULTS / f"{name}.json").is_file()

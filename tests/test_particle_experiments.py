@@ -62,9 +62,13 @@ def test_committed_fig7_grid_point_regenerates():
     assert np.isclose(rebuilt["agreement"], row["agreement"], atol=1e-12)
     assert np.isclose(rebuilt["mean_tv"], row["mean_tv"], atol=1e-9)
     # the claims the chapter asserts
-    means = df.groupby(["kind", "d"]).agreement.mean().unstack("kind")
+    grid = df[df.part == "grid"]
+    means = grid.groupby(["kind", "d"]).agreement.mean().unstack("kind")
     small = means[means.index <= 20]
     assert (small.rnn >= small.pf).all()
+    rnn = df[df.kind == "rnn"]
+    assert not rnn.hit_cap.any() and set(rnn.stop) == {"patience"}  # every RNN converged
+    assert set(df[df.part == "data"].n_train) == {5000, 60000}
 
 
 def test_fig7_with_rnns_tiny():
@@ -72,6 +76,8 @@ def test_fig7_with_rnns_tiny():
     assert sorted(df["kind"]) == ["pf", "rnn"]
     rnn = df[df.kind == "rnn"].iloc[0]
     assert 0 <= rnn["accuracy"] <= 1 and rnn["n_params"] > 0 and rnn["n_train"] == 1000
+    for col in ("steps", "stop", "hit_cap", "cap", "lr", "restarts", "val_loss", "train_seconds"):
+        assert col in df.columns, col
     fig = fig7_figure(df)
     assert isinstance(fig, go.Figure) and "accuracy" in _alt(fig)
 
@@ -169,3 +175,14 @@ def test_belief_comparison_and_live_pieces(capsys, monkeypatch):
     run.click()  # runs the comparison; without a frontend the output goes to stdout
     shown = capsys.readouterr().out
     assert "particle filter, M = 5" in shown and "RNN, k = 1" in shown
+
+
+def test_training_pools_are_nested():
+    from probrnn.experiments.particle_filters import training_pool
+
+    hmm = experiment_hmm(0)
+    s1, o1 = training_pool(hmm, 0, rep=1, n_train=300)
+    s2, o2 = training_pool(hmm, 0, rep=1, n_train=25000)
+    assert o2.shape == (25000, 8) and np.array_equal(o1, o2[:300]) and np.array_equal(s1, s2[:300])
+    _, other = training_pool(hmm, 0, rep=2, n_train=300)
+    assert not np.array_equal(o1, other)
