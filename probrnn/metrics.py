@@ -31,21 +31,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validate import as_rng, check_float_array, check_index_array, check_int, check_real
+from .validate import as_rng, check_bool, check_index_array, check_int, check_prob_rows, check_real
 
 NEAR_TIE_RATIO = 0.8
 TINY = 1e-300  # floor of a probability inside a log: a zero costs 690 nats, not infinity
 
 
 def total_variation(p, q) -> np.ndarray:
-    """Total-variation distance 1/2 sum |p - q| over the last axis: (..., m) -> (...)."""
-    return 0.5 * np.abs(np.asarray(p, dtype=np.float64) - np.asarray(q, dtype=np.float64)).sum(-1)
+    """Total-variation distance 1/2 sum |p - q| over the last axis: (..., m) -> (...).
+
+    ``p`` and ``q`` hold probability vectors along their last axis (each checked and
+    renormalised); their shapes must be equal or broadcast (one distribution against many).
+    """
+    a, b = check_prob_rows(p, "p"), check_prob_rows(q, "q")
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(f"p and q must be distributions over the same m outcomes (got shapes "
+                         f"{a.shape} and {b.shape})")
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"p and q must have the same shape or shapes that broadcast (got "
+                         f"{a.shape} and {b.shape})") from None
+    return 0.5 * np.abs(a - b).sum(-1)
 
 
-def argmax_states(proba: np.ndarray, tie_seed=None) -> np.ndarray:
+def argmax_states(proba, tie_seed=None) -> np.ndarray:
     """argmax over the last axis: (..., m) -> (...). With ``tie_seed`` a tie (entries within
     1e-12 of the largest, common in a particle filter's histogram) is broken uniformly at
     random from that seed; without it the first index wins."""
+    return _argmax_states(check_prob_rows(proba, "proba"), tie_seed)
+
+
+def _argmax_states(proba: np.ndarray, tie_seed=None) -> np.ndarray:
     if tie_seed is None:
         return proba.argmax(-1)
     top = proba >= proba.max(axis=-1, keepdims=True) - 1e-12
@@ -53,9 +70,13 @@ def argmax_states(proba: np.ndarray, tie_seed=None) -> np.ndarray:
     return np.argmax(np.where(top, u, -1.0), axis=-1)
 
 
-def near_ties(reference: np.ndarray, ratio: float = NEAR_TIE_RATIO) -> np.ndarray:
+def near_ties(reference, ratio: float = NEAR_TIE_RATIO) -> np.ndarray:
     """(..., m) -> (...) bool: the runner-up has at least ``ratio`` times the leader's
     probability (always False for m = 1)."""
+    return _near_ties(check_prob_rows(reference, "reference"), check_real(ratio, "ratio", 0.0, 1.0))
+
+
+def _near_ties(reference: np.ndarray, ratio: float) -> np.ndarray:
     m = reference.shape[-1]
     if m < 2:
         return np.zeros(reference.shape[:-1], dtype=bool)
@@ -79,8 +100,8 @@ def compare_posteriors(proba, reference, states, *, tie_seed=None, n_small: int 
 
     Returns a dict of floats (``agreement_off_ties`` is NaN when every step is a near-tie).
     """
-    p = check_float_array(proba, "proba", 3)
-    f = check_float_array(reference, "reference", 3)
+    p = check_prob_rows(proba, "proba", 3)
+    f = check_prob_rows(reference, "reference", 3)
     if p.shape != f.shape:
         raise ValueError(f"proba and reference must have the same shape (n, T, m) (got {p.shape} "
                          f"and {f.shape})")
@@ -88,9 +109,10 @@ def compare_posteriors(proba, reference, states, *, tie_seed=None, n_small: int 
     if s.shape != f.shape[:2]:
         raise ValueError(f"states must have shape (n, T) = {f.shape[:2]} (got {s.shape})")
     ratio = check_real(near_tie_ratio, "near_tie_ratio", 0.0, 1.0)
-    approx, exact = argmax_states(p, tie_seed), f.argmax(-1)
+    per_step = check_bool(per_step, "per_step")
+    approx, exact = _argmax_states(p, tie_seed), f.argmax(-1)
     hit, hit_ref, same = approx == s, exact == s, approx == exact
-    tie = near_ties(f, ratio)
+    tie = _near_ties(f, ratio)
     best = np.take_along_axis(f, exact[..., None], -1)[..., 0]
     chosen = np.take_along_axis(f, approx[..., None], -1)[..., 0]
     ll = -np.log(np.maximum(np.take_along_axis(p, s[..., None], -1)[..., 0], TINY))
@@ -123,9 +145,13 @@ def next_symbol_cross_entropy(probs, obs) -> float:
     probs: (n, T, K) predictive distributions (entry t predicts obs[:, t+1]); obs: (n, T).
     A zero probability of an observed symbol counts as -log(1e-300), not infinity.
     """
-    q = check_float_array(probs, "probs", 3)
+    q = check_prob_rows(probs, "probs", 3)
     x, _ = check_index_array(obs, "obs", q.shape[-1], "symbols", ndims=(2,))
-    if x.shape != q.shape[:2] or x.shape[1] < 2:
-        raise ValueError(f"obs must have shape (n, T) = {q.shape[:2]} with T >= 2 (got {x.shape})")
+    if x.shape != q.shape[:2]:
+        raise ValueError(f"obs must have shape (n, T) = {q.shape[:2]} to match probs (got "
+                         f"{x.shape})")
+    if x.shape[1] < 2:
+        raise ValueError("probs and obs need T >= 2 steps: with T = 1 there is no next symbol "
+                         "to score")
     picked = np.take_along_axis(q[:, :-1], x[:, 1:, None], axis=2)[..., 0]  # (n, T-1)
     return float(-np.log(np.maximum(picked, TINY)).mean())

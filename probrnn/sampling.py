@@ -14,7 +14,9 @@ def inverse_cdf(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Index of the first entry of each row of ``cum`` (B, m) above ``u`` (B,): (B,) int64.
 
     ``cum`` holds cumulative probabilities (each row non-decreasing, ending near 1); the
-    result is clipped to m - 1, so rounding in the last cumulative sum never gives m.
+    result is clipped to m - 1, so rounding in the last cumulative sum never gives m. A kernel
+    of the samplers' loops: it trusts its inputs (numpy arrays of those shapes), which the
+    public samplers have checked.
     """
     idx = (u[:, None] >= cum).sum(axis=1)
     return np.minimum(idx, cum.shape[1] - 1)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 import torch
 
@@ -57,16 +58,73 @@ def map_threads(fn, jobs, workers: int = 2) -> list:
     """``[fn(*job) for job in jobs]``, computed by ``workers`` threads with one torch thread each.
 
     Jobs are started in the order given (put the longest first for the best balance); results
-    come back in that order, and the first exception raised by a job is raised here. With
-    ``workers=1`` the jobs run one after another in the calling thread.
+    come back in that order. A failure is reported at once: as soon as a job raises, the jobs
+    not yet started are cancelled and its exception is raised here (with a note naming the
+    job), without waiting for the jobs still running, which finish in the background and are
+    discarded (a thread cannot be stopped from outside). With ``workers=1`` the jobs run one
+    after another in the calling thread, so the first failure stops the rest.
     """
+    if not callable(fn):
+        raise ValueError(f"fn must be callable (got {type(fn).__name__})")
     workers = check_int(workers, "workers", minimum=1)
-    jobs = [tuple(job) for job in jobs]
+    jobs = _check_jobs(jobs)
     if workers == 1 or len(jobs) <= 1:
         with torch_threads(1):
-            return [fn(*job) for job in jobs]
-    with torch_threads(1), ThreadPoolExecutor(
-            max_workers=min(workers, len(jobs)), initializer=torch.set_num_threads,
-            initargs=(1,), thread_name_prefix="probrnn") as pool:
-        futures = [pool.submit(fn, *job) for job in jobs]
+            out = []
+            for i, job in enumerate(jobs):
+                try:
+                    out.append(fn(*job))
+                except Exception as err:
+                    _note(err, i, len(jobs))
+                    raise
+            return out
+    stop = threading.Event()  # set by the first failure: jobs not yet begun then skip
+
+    def guarded(*args):
+        if stop.is_set():
+            raise _Skipped
+        try:
+            return fn(*args)
+        except BaseException:
+            stop.set()
+            raise
+
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(jobs)),
+                              initializer=torch.set_num_threads, initargs=(1,),
+                              thread_name_prefix="probrnn")
+    try:
+        with torch_threads(1):
+            futures = [pool.submit(guarded, *job) for job in jobs]
+            wait(futures, return_when=FIRST_EXCEPTION)
+        for i, f in enumerate(futures):
+            if f.done() and not f.cancelled() and f.exception() is not None \
+                    and not isinstance(f.exception(), _Skipped):
+                err = f.exception()
+                _note(err, i, len(jobs))
+                raise err
         return [f.result() for f in futures]
+    finally:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+class _Skipped(Exception):
+    """A job not begun because another had already failed."""
+
+
+def _check_jobs(jobs) -> list[tuple]:
+    """The jobs as a list of argument tuples, or a ValueError naming the one that is not."""
+    if isinstance(jobs, (str, bytes)) or not hasattr(jobs, "__iter__"):
+        raise ValueError(f"jobs must be a sequence of argument tuples (got {type(jobs).__name__})")
+    out = []
+    for i, job in enumerate(jobs):
+        if isinstance(job, (str, bytes)) or not hasattr(job, "__iter__"):
+            raise ValueError(f"jobs[{i}] must be a tuple of arguments for fn (got "
+                             f"{type(job).__name__})")
+        out.append(tuple(job))
+    return out
+
+
+def _note(err: BaseException, i: int, n: int) -> None:
+    if hasattr(err, "add_note"):  # Python 3.11+
+        err.add_note(f"(raised by job {i} of {n} in probrnn.threads.map_threads)")

@@ -242,7 +242,7 @@ def data():
     (dict(cell="transformer"), "cell must be one of"),
     (dict(cell=None), "cell must be one of"),
     (dict(n_states=0), "n_states must be at least 1"),
-    (dict(seed=-1), "seed must be at least 0"),
+    (dict(seed=-1), "seed must be a non-negative integer"),
     (dict(seed=1.5), "seed must be an integer"),
     (dict(lr=0.0), "lr must be > 0"),
     (dict(lr=float("inf")), "lr must be finite"),

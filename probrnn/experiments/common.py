@@ -12,6 +12,7 @@ results.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -58,12 +59,26 @@ def repository_root() -> Path:
     return Path(__file__).resolve().parents[2]
 
 
+class ResultsNotFoundError(FileNotFoundError, ValueError):
+    """No ``results/NAME.csv`` in any of the places looked in (the message lists them). A
+    FileNotFoundError, and a ValueError like every refusal of the package."""
+
+
 def find_results(name: str, start=None) -> Path:
     """The path of ``results/NAME.csv``: looked for in ``start`` (default: the working
     directory) and its parents, then in the repository holding this package. Raises
-    FileNotFoundError naming every place it looked."""
-    if not isinstance(name, str) or not name or "/" in name or "\\" in name:
+    :class:`ResultsNotFoundError` naming every place it looked; never fetches anything."""
+    if not isinstance(name, str) or not name or any(c in name for c in "/\\\x00") or name in (".", ".."):
         raise ValueError(f"name must be a results table's name such as 'fig5' (got {name!r})")
+    if name.endswith(".csv"):
+        raise ValueError(f"name is the table's name without '.csv' (got {name!r}; try "
+                         f"{name[:-4]!r})")
+    if start is not None:
+        if isinstance(start, bytes) or not isinstance(start, (str, os.PathLike)) or not str(start) \
+                or "\x00" in str(start):
+            raise ValueError(f"start must be a directory path (got {start!r})")
+        if not Path(start).is_dir():
+            raise ValueError(f"start {str(start)!r} is not an existing directory")
     here = Path(start or Path.cwd()).resolve()
     places = [here, *here.parents, repository_root()]
     for folder in dict.fromkeys(places):
@@ -71,15 +86,20 @@ def find_results(name: str, start=None) -> Path:
         if path.is_file():
             return path
     looked = ", ".join(str(p / "results") for p in dict.fromkeys(places))
-    raise FileNotFoundError(
+    raise ResultsNotFoundError(
         f"no results/{name}.csv in {looked}; run `python -m probrnn reproduce {name} --scale "
         "paper --out results` from the repository, or open the notebook from a clone")
 
 
 def load_results(name: str, start=None) -> pd.DataFrame:
-    """The committed table ``results/NAME.csv`` (written by ``python -m probrnn reproduce``)."""
+    """The committed table ``results/NAME.csv`` (written by ``python -m probrnn reproduce``),
+    looked for as :func:`find_results` says; a file that is not a readable, non-empty table is
+    a ValueError naming it."""
     path = find_results(name, start)
     try:
-        return pd.read_csv(path)
-    except (OSError, ValueError) as err:
-        raise ValueError(f"could not read {path}: {err}") from None
+        df = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"could not read {path} as a table: {err}") from None
+    if df.empty:
+        raise ValueError(f"{path} has no rows")
+    return df

@@ -33,7 +33,17 @@ from ..particle_filter import particle_filter
 from ..rnn.state import state_rnn_n_params
 from ..threads import map_threads
 from ..training import FitTask, fit_state_rnn, fit_state_rnns
-from ..validate import check_bool, check_int, check_int_grid
+from ..validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_int_grid,
+    check_positive_column,
+    check_row,
+    check_seed,
+    check_table,
+    recorded_int,
+)
 from .common import announce, base_seed, derive_seed, scale_config, workers_for
 
 M_STATES, N_SYMBOLS, T_LEN = 5, 10, 8
@@ -152,6 +162,7 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
     """
     cfg = scale_config(scale, FIG7)
     seed = base_seed(seed)
+    workers = workers_for(scale, workers)
     custom = sizes is not None or n_reps is not None
     sizes = cfg["sizes"] if sizes is None else check_int_grid(sizes, "sizes", minimum=1)
     reps = tuple(range(cfg["n_reps"] if n_reps is None
@@ -167,19 +178,26 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
             jobs += [(seed, scale, d, reps[:1], n, cfg["n_test"], cfg["max_steps"], "data")
                      for d in data_sizes for n in data_ns]
         jobs.sort(key=lambda j: -(j[2] ** 2 * len(j[3]) * max(j[4], 20000)))  # slowest first
-        rows += [row for group in map_threads(rnn_group, jobs, workers_for(scale, workers))
-                 for row in group]
+        rows += [row for group in map_threads(rnn_group, jobs, workers) for row in group]
     df = pd.DataFrame(rows)
     df["part"] = df["part"].fillna("grid") if "part" in df else "grid"
     return df.sort_values(["kind", "part", "d", "n_train", "rep"], ignore_index=True)
 
 
 def recompute_pf_row(row) -> dict:
-    """Rebuild one particle-filter row of a :func:`fig7` table from the seeds it records."""
+    """Rebuild one particle-filter row of a :func:`fig7` table from the seeds it records
+    (``row``: a dict or a pandas Series with ``kind``, ``seed``, ``scale``, ``d``, ``rep`` and
+    ``n_test``; integers stored as floats are accepted only when exact)."""
+    row = check_row(row, ("kind",))
     if row["kind"] != "pf":
         raise ValueError(f"recompute_pf_row needs a particle-filter row (got kind {row['kind']!r})")
-    return pf_row(int(row["seed"]), str(row["scale"]), int(row["d"]), int(row["rep"]),
-                  int(row["n_test"]))
+    row = check_row(row, ("kind", "seed", "scale", "d", "rep", "n_test"))
+    seed = check_seed(recorded_int(row["seed"], "row['seed']", None), "row['seed']")
+    scale = check_choice(row["scale"], "row['scale']", sorted(FIG7))
+    d = recorded_int(row["d"], "row['d']", 1)
+    rep = recorded_int(row["rep"], "row['rep']", 0)
+    n_test = recorded_int(row["n_test"], "row['n_test']", 1)
+    return pf_row(seed, scale, d, rep, n_test)
 
 
 def fig7_figure(df: pd.DataFrame):
@@ -202,10 +220,11 @@ def compare_one(M: int, k: int, seed: int = 0, n_train: int = 2000, n_test: int 
     """
     M, k = check_int(M, "M", minimum=1), check_int(k, "k", minimum=1)
     seed = base_seed(seed)
+    n_train = check_int(n_train, "n_train", minimum=2)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
     hmm, states, obs, fwd = evaluation_set(seed, check_int(n_test, "n_test", minimum=1))
     pf = particle_filter(hmm, obs, M, rng=derive_seed(seed, 9, M)).filtered
-    tr_states, tr_obs = hmm.sample(check_int(n_train, "n_train", minimum=2), T_LEN,
-                                   rng=derive_seed(seed, 9, 1))
+    tr_states, tr_obs = hmm.sample(n_train, T_LEN, rng=derive_seed(seed, 9, 1))
     net, hist = fit_state_rnn(tr_obs, tr_states, n_symbols=N_SYMBOLS, n_states=M_STATES,
                               hidden_size=k, seed=derive_seed(seed, 9, 2, k), progress=False,
                               max_steps=max_steps)
@@ -249,8 +268,17 @@ def pf_convergence(scale: str = "quick", seed: int = 0, Ms=None, n_reps=None) ->
 
 
 def convergence_slope(df: pd.DataFrame, resampling: str = "multinomial") -> tuple[float, float]:
-    """Least-squares fit of log(mean TV) = a + b log M over the replicates' means: (b, a)."""
-    sub = df[df["resampling"] == resampling].groupby("M")["mean_tv"].mean()
+    """Least-squares fit of log(mean TV) = a + b log M over the replicates' means: (b, a).
+
+    ``df`` is a :func:`pf_convergence` table; every ``mean_tv`` used must be positive and
+    finite (a log is taken) and there must be at least two values of M.
+    """
+    resampling = check_choice(resampling, "resampling", SCHEMES)
+    check_table(df, ["resampling", "M", "mean_tv"], "df", numeric=["M", "mean_tv"])
+    sub = df[df["resampling"] == resampling]
+    for col in ("M", "mean_tv"):
+        check_positive_column(sub, col, "df", f" for {resampling!r}")
+    sub = sub.groupby("M")["mean_tv"].mean()
     if len(sub) < 2:
         raise ValueError(f"need at least two values of M for {resampling!r} (got {len(sub)})")
     b, a = np.polyfit(np.log(sub.index.to_numpy(float)), np.log(sub.to_numpy()), 1)

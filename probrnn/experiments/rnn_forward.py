@@ -24,10 +24,20 @@ import pandas as pd
 
 from ..hmm import HMM
 from ..metrics import compare_posteriors
+from ..rnn.cells import check_cell
 from ..rnn.state import state_rnn_n_params
 from ..threads import map_threads
 from ..training import DEFAULT_RULE, FitTask, fit_state_rnns
-from ..validate import check_int, check_int_grid, check_real
+from ..validate import (
+    check_choice,
+    check_int,
+    check_int_grid,
+    check_real,
+    check_real_grid,
+    check_row,
+    check_seed,
+    recorded_int,
+)
 from .common import announce, base_seed, derive_seed, scale_config, workers_for
 
 N_SMALL_TEST = 100  # the paper's test set size
@@ -116,6 +126,7 @@ def fig5_points(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indic
     """
     cfg = scale_config(scale, FIG5)
     seed = base_seed(seed)
+    part = check_choice(part, "part", ("grid", "census"))
     ks = cfg["ks"] if ks is None else check_int_grid(ks, "ks", minimum=1)
     ns = cfg["ns"] if ns is None else check_int_grid(ns, "ns", minimum=1)
     hmm_indices = (range(cfg["n_hmms"]) if hmm_indices is None
@@ -168,12 +179,13 @@ def fig5(scale: str = "quick", seed: int = 0, ks=None, ns=None, hmm_indices=None
     """
     cfg = scale_config(scale, FIG5)
     points = fig5_points(scale, seed, ks, ns, hmm_indices)
+    workers = workers_for(scale, workers)
     n_census, census_ks = cfg["census"]
     if n_census and ks is None and ns is None and hmm_indices is None:
         first = cfg["n_hmms"]
         points += fig5_points(scale, seed, ks=census_ks, ns=[cfg["n_pool"]],
                               hmm_indices=range(first, first + n_census), part="census")
-    rows = _run_groups(_groups_by_k(points, cfg["max_steps"]), workers_for(scale, workers))
+    rows = _run_groups(_groups_by_k(points, cfg["max_steps"]), workers)
     return pd.DataFrame(rows).sort_values(["part", "hmm_index", "k", "n_train"],
                                           ascending=[False, True, True, True], ignore_index=True)
 
@@ -205,11 +217,12 @@ def fig6(scale: str = "quick", seed: int = 0, ms=None, ks=None, workers=None) ->
     """
     cfg = scale_config(scale, FIG6)
     points = fig6_points(scale, seed, ms, ks)
+    workers = workers_for(scale, workers)
     # one group per (k, m), the costliest first (the large-m networks dominate the cost through
     # their m-way softmax; no padding of the read-out between different m)
     order = sorted(points, key=lambda p: -(p["k_planned"] ** 2 + 8 * p["k_planned"] * p["m"]))
     groups = [([p], p["k_planned"], cfg["max_steps"]) for p in order]
-    rows = _run_groups(groups, workers_for(scale, workers))
+    rows = _run_groups(groups, workers)
     return pd.DataFrame(rows).sort_values(["k", "m"], ignore_index=True)
 
 
@@ -227,10 +240,9 @@ def lr_check(scale: str = "quick", seed: int = 0, ks=None, factors=None,
     cfg = scale_config(scale, LR_CHECK)
     seed = base_seed(seed)
     ks = cfg["ks"] if ks is None else check_int_grid(ks, "ks", minimum=1)
-    factors = cfg["factors"] if factors is None else tuple(
-        check_real(f, "factor", 0.0, low_open=True) for f in factors)
-    if not factors:
-        raise ValueError("factors is empty: give at least one multiple of the rule's rate")
+    factors = cfg["factors"] if factors is None else check_real_grid(
+        factors, "factors", 0.0, low_open=True)
+    workers = workers_for(scale, workers)
     n = cfg["n"]
     groups = []
     for k in ks:
@@ -243,7 +255,7 @@ def lr_check(scale: str = "quick", seed: int = 0, ks=None, factors=None,
                          test_seed=derive_seed(seed, 10, 2), fit_seed=derive_seed(seed, 10, 3, k))
             groups.append(([point], k, cfg["max_steps"], "rnn", False, factor * rate))
     groups.sort(key=lambda g: -g[1])
-    rows = _run_groups(groups, workers_for(scale, workers))
+    rows = _run_groups(groups, workers)
     df = pd.DataFrame(rows).sort_values(["k", "lr_factor"], ignore_index=True)
     best = df.groupby("k")["val_loss"].transform("min")
     df["val_loss_above_best"] = df["val_loss"] - best
@@ -298,14 +310,18 @@ def forward_grid(ms=(2, 3, 4), ks=(1, 4, 16), ns=(300, 3000), *, seed: int = 0,
     seed = base_seed(seed)
     ms, ks = check_int_grid(ms, "ms", minimum=1), check_int_grid(ks, "ks", minimum=1)
     ns = check_int_grid(ns, "ns", minimum=2)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    workers = check_int(workers, "workers", minimum=1)
+    if max_steps is not None:
+        max_steps = check_int(max_steps, "max_steps", minimum=1)
     points = [
         _base_point("grid", "quick", seed, part="grid", hmm_index=0, m=m, n_train=n,
-                    n_pool=max(ns), n_test=check_int(n_test, "n_test", minimum=1), k_planned=k,
+                    n_pool=max(ns), n_test=n_test, k_planned=k,
                     hmm_seed=derive_seed(seed, 7, m, 0), data_seed=derive_seed(seed, 7, m, 1),
                     test_seed=derive_seed(seed, 7, m, 2), fit_seed=derive_seed(seed, 7, m, 3, k, n))
         for m in ms for k in ks for n in ns
     ]
-    rows = _run_groups(_groups_by_k(points, max_steps), check_int(workers, "workers", minimum=1))
+    rows = _run_groups(_groups_by_k(points, max_steps), workers)
     return pd.DataFrame(rows).sort_values(["m", "k", "n_train"], ignore_index=True)
 
 
@@ -358,15 +374,39 @@ POINT_KEYS = ("experiment", "scale", "seed", "T", "n_symbols", "hmm_index", "m",
               "k_planned")
 
 
+STRING_KEYS = ("experiment", "scale", "part")
+
+
 def recompute_row(row) -> dict:
     """Retrain the network of one table row alone, from the seeds, learning rate and cap it
-    records, by the same rule; returns its row."""
-    point = {key: (row[key] if isinstance(row[key], str) else int(row[key]))
-             for key in POINT_KEYS if key in row}
+    records, by the same rule; returns its row.
+
+    ``row`` is a row of a :func:`fig5`, :func:`fig6`, :func:`lr_check` or :func:`forward_grid`
+    table (a dict or a pandas Series) with every field of ``POINT_KEYS`` (``k_planned`` may be
+    missing: it is ``k``) and ``k``, ``cap``, ``cell`` and ``lr``; integers stored as floats are
+    accepted only when exact.
+    """
+    row = check_row(row, (*POINT_KEYS[:-1], "k", "cap", "cell", "lr"))
+    k = recorded_int(row["k"], "row['k']", 1)
+    row.setdefault("k_planned", k)  # fig5_points plans k_planned = k; older tables lack it
+    point = {}
+    for key in POINT_KEYS:
+        if key in STRING_KEYS:
+            if not isinstance(row[key], str):
+                raise ValueError(f"row[{key!r}] must be a string (got {row[key]!r})")
+            point[key] = row[key]
+        elif key == "seed" or key.endswith("_seed"):
+            point[key] = check_seed(recorded_int(row[key], f"row[{key!r}]", None), f"row[{key!r}]")
+        else:
+            point[key] = recorded_int(row[key], f"row[{key!r}]", 1 if key != "hmm_index" else 0)
     if "lr_factor" in row:
-        point["lr_factor"] = float(row["lr_factor"])
-    return run_group([point], int(row["k"]), int(row["cap"]), str(row["cell"]),
-                     lr=float(row["lr"]))[0]
+        point["lr_factor"] = check_real(row["lr_factor"], "row['lr_factor']", 0.0, low_open=True)
+    if point["n_train"] > point["n_pool"]:
+        raise ValueError(f"row has n_train = {point['n_train']} above n_pool = {point['n_pool']}")
+    cap = recorded_int(row["cap"], "row['cap']", 1)
+    cell = check_cell(row["cell"])
+    lr = check_real(row["lr"], "row['lr']", 0.0, low_open=True)
+    return run_group([point], k, cap, cell, lr=lr)[0]
 
 
 # ---------------------------------------------------------------------- figures

@@ -37,9 +37,21 @@ import numpy as np
 import pandas as pd
 
 from ..hmm import HMM
-from ..metrics import next_symbol_cross_entropy
+from ..metrics import TINY, next_symbol_cross_entropy
 from ..training import fit_sequence_rnn
-from ..validate import as_rng, check_choice, check_int, check_int_grid, check_real, check_seed
+from ..validate import (
+    as_rng,
+    check_bool,
+    check_choice,
+    check_choices,
+    check_hmm,
+    check_index_array,
+    check_int,
+    check_int_grid,
+    check_real,
+    check_seed,
+    check_table,
+)
 
 N_SYMBOLS = 3
 BW_FLOOR = 1e-6  # mixed into the Baum-Welch fit's rows so no test sequence has probability 0
@@ -101,15 +113,23 @@ def sticky_hmm(m: int, n_symbols: int, rng=None, stay: float = 0.9,
 
 # ---------------------------------------------------------------------------------- scores
 def memoryless_cross_entropy(hmm: HMM, obs: np.ndarray) -> float:
-    """The same score for the true marginals P(X_{t+1}) that ignore x_1..t (a floor of effort)."""
+    """The same score for the true marginals P(X_{t+1}) that ignore x_1..t (a floor of effort).
+
+    ``obs`` (n, T) symbols with T >= 2; a symbol of marginal probability zero costs
+    -log(1e-300), as in :func:`probrnn.metrics.next_symbol_cross_entropy`.
+    """
+    check_hmm(hmm)
+    obs, _ = check_index_array(obs, "obs", hmm.n_symbols, "symbols", ndims=(2,))
     T = obs.shape[1]
+    if T < 2:
+        raise ValueError("obs needs T >= 2 steps: with T = 1 there is no next symbol to score")
     state = np.array(hmm.startprob)
     marg = np.empty((T, hmm.n_symbols))
     for t in range(T):
         marg[t] = state @ hmm.emissionprob
         state = state @ hmm.transmat
     picked = marg[np.arange(1, T)[None, :], obs[:, 1:]]  # (n, T-1)
-    return float(-np.log(picked).mean())
+    return float(-np.log(np.maximum(picked, TINY)).mean())
 
 
 def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter: int,
@@ -122,9 +142,15 @@ def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter:
     rows are mixed with BW_FLOOR of the uniform distribution so that no test sequence has
     probability zero.
     """
+    m = check_int(m, "m", minimum=1)
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
+    train, _ = check_index_array(train, "train", n_symbols, "symbols", ndims=(2,))
+    seed = check_seed(seed)
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    tol = check_real(tol, "tol", 0.0)
+    restarts = check_int(restarts, "restarts", minimum=1)
     from hmmlearn.hmm import CategoricalHMM
 
-    restarts = check_int(restarts, "restarts", minimum=1)
     n, T = train.shape
     X, lengths = train.reshape(-1, 1), [T] * n
     states = np.random.default_rng(seed).integers(2**31, size=restarts)
@@ -175,6 +201,8 @@ def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_
     Keys: predictor, ce (nats/symbol), ce_optimal, excess_ce, ce_memoryless, seconds, n_params
     and the fit's diagnostics (epochs or iterations).
     """
+    check_hmm(hmm)
+    predictors = check_choices(predictors, "predictors", PREDICTORS, "predictor")
     K = hmm.n_symbols
     ce_opt = next_symbol_cross_entropy(hmm.predict_next(test), test)
     ce_mem = memoryless_cross_entropy(hmm, test)
@@ -207,6 +235,7 @@ def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: in
     cfg = _scale(scale)
     m, n = check_int(m, "m", minimum=1), check_int(n, "n", minimum=1)
     replicate, seed = check_int(replicate, "replicate", minimum=0), check_seed(seed)
+    predictors = check_choices(predictors, "predictors", PREDICTORS, "predictor")
     if n not in cfg.ns:
         raise ValueError(f"n = {n} is not on the {scale!r} grid {cfg.ns}")
     seeds, hmm, pool, test = _task(m, replicate, cfg, seed)
@@ -238,7 +267,7 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
         progress: print a line per grid point (default: at paper scale only).
     """
     cfg = _scale(scale)
-    progress = (scale == "paper") if progress is None else progress
+    progress = (scale == "paper") if progress is None else check_bool(progress, "progress")
     seed = check_seed(seed)
     ms = cfg.ms if ms is None else check_int_grid(ms, "ms", minimum=1)
     ns = cfg.ns if ns is None else check_int_grid(ns, "ns", minimum=1)
@@ -264,13 +293,14 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:
     """Mean, standard deviation, min and max of the excess cross-entropy over replicates."""
+    check_table(df, ["m", "n", "predictor", "excess_ce"], "df", numeric=["excess_ce"])
     g = df.groupby(["m", "n", "predictor"])["excess_ce"]
     return g.agg(["mean", "std", "min", "max", "count"]).reset_index()
 
 
 def predictive_figure(df: pd.DataFrame):
     """The table as a plotly figure with a slider over m (static HTML works)."""
-    from ..figures.generative import excess_ce_figure
+    from ..figures.rnn_generative import excess_ce_figure
 
     return excess_ce_figure(df)
 
@@ -281,6 +311,12 @@ def live_point(m: int, hidden_size: int, n: int, seed: int = 0, T: int = 20, n_t
     sequences, an RNN with ``hidden_size`` units and Baum-Welch; seconds, not minutes."""
     m = check_int(m, "m", minimum=1)
     n = check_int(n, "n", minimum=2)
+    hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
+    T = check_int(T, "T (sequence length)", minimum=2)
+    n_test = check_int(n_test, "n_test", minimum=1)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    bw_iter = check_int(bw_iter, "bw_iter", minimum=1)
+    bw_restarts = check_int(bw_restarts, "bw_restarts", minimum=1)
     seeds = _seeds(check_seed(seed), m, 0)
     hmm = sticky_hmm(m, N_SYMBOLS, rng=seeds["hmm_seed"])
     data_rng = np.random.default_rng(seeds["data_seed"])

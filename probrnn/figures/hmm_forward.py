@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 import plotly.graph_objects as go
 
+from ..validate import check_int, check_integers, check_prob_rows
 from .style import with_alt
 
 
@@ -20,12 +21,20 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
     The true hidden state is drawn as vermillion rings on the heatmap, and each column's
     hover shows the observed symbol. Works in static HTML: the slider only toggles visibility.
     """
-    if not runs:
-        raise ValueError("runs is empty: pass at least one m -> (states, obs, filtered)")
+    if not isinstance(runs, Mapping) or not runs:
+        raise ValueError("runs must be a non-empty dict: m -> (states, obs, filtered) (got "
+                         f"{type(runs).__name__})")
+    for m in runs:
+        check_int(m, "each key of runs (the number of states m)", minimum=1)
     ms = sorted(runs)
     fig = go.Figure()
     for i, m in enumerate(ms):
-        states, obs, filtered = (np.asarray(a) for a in runs[m])
+        run = runs[m]
+        if not isinstance(run, (tuple, list)) or len(run) != 3:
+            raise ValueError(f"runs[{m}] must be (states (T,), obs (T,), filtered (T, {m}))")
+        states = check_integers(run[0], f"runs[{m}] states", "states", 0, m)
+        obs = check_integers(run[1], f"runs[{m}] obs", "symbols")
+        filtered = check_prob_rows(run[2], f"runs[{m}] filtered", 2)
         T = filtered.shape[0]
         if filtered.shape != (T, m) or states.shape != (T,) or obs.shape != (T,):
             raise ValueError(

@@ -5,11 +5,22 @@ numbers (the particles' vertical jitter is a fixed function of their index)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..validate import (
+    check_float_array,
+    check_int,
+    check_integers,
+    check_positive_column,
+    check_prob_rows,
+    check_real,
+    check_table,
+)
 from .style import NEUTRAL, OKABE_ITO, with_alt
 
 KIND_STYLE = {"rnn": dict(name="RNN (d hidden units)", color=OKABE_ITO[0], symbol="circle"),
@@ -32,11 +43,15 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
     replicates, error bars span min to max, and faint markers show each replicate. The
     forward algorithm's accuracy is the dashed line of the top panel.
     """
-    need = {"kind", "d", "rep", "accuracy", "agreement", "accuracy_ref"}
-    if not need <= set(df.columns):
-        raise ValueError(f"df lacks the columns {sorted(need - set(df.columns))}")
+    check_table(df, ["kind", "d", "rep", "accuracy", "agreement", "accuracy_ref"], "df",
+                numeric=["d", "rep", "accuracy", "agreement", "accuracy_ref"])
     extra = df[df["part"] != "grid"] if "part" in df.columns else df.iloc[:0]
     df = df[df["part"] == "grid"] if "part" in df.columns else df
+    if not df["kind"].isin(list(KIND_STYLE)).any():
+        raise ValueError(f"df has no grid rows of kind 'rnn' or 'pf' (kinds: "
+                         f"{sorted(map(str, df['kind'].unique()))})")
+    if len(extra):
+        check_table(pd.concat([df, extra]), ["n_train"], "df", numeric=["n_train"])
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
                         subplot_titles=("accuracy: prediction = true hidden state",
                                         "agreement with the forward algorithm's prediction"))
@@ -109,12 +124,19 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
     The two sliders move independently: each toggles only its own traces (works in static
     HTML). Lines are means over replicates; the band spans min to max.
     """
+    check_table(df, ["kind", "d"], "df", numeric=["d"])
     df = df[df["part"] == "grid"] if "part" in df.columns else df
-    tcols = sorted((c for c in df.columns if c.startswith("agreement_t")),
-                   key=lambda c: int(c.split("_t")[1]))
+    tcols = [c for c in df.columns if isinstance(c, str) and c.startswith("agreement_t")
+             and c[len("agreement_t"):].isdigit()]
     if not tcols:
         raise ValueError("df has no agreement_t* columns (per-step metrics of fig7)")
     T = len(tcols)
+    need = [f"{metric}_t{s}" for s in range(1, T + 1) for metric in ("accuracy", "agreement")]
+    check_table(df, need, "df", numeric=need)
+    for kind in ("pf", "rnn"):
+        if not (df["kind"] == kind).any():
+            raise ValueError(f"df has no grid rows of kind {kind!r}: the figure has a slider "
+                             "for each of 'pf' and 'rnn'")
     t = np.arange(1, T + 1)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("accuracy at step t",
                                                         "agreement with the forward algorithm"))
@@ -174,9 +196,18 @@ def convergence_loglog(df: pd.DataFrame, slope_range=(-0.65, -0.35)) -> go.Figur
     """Mean total variation to the forward algorithm against M, log-log, per resampling
     scheme: replicate markers, the mean line, and the least-squares line with its slope.
     A grey dotted line of slope -1/2 through the first mean is the theory's rate."""
-    need = {"resampling", "M", "mean_tv"}
-    if not need <= set(df.columns):
-        raise ValueError(f"df lacks the columns {sorted(need - set(df.columns))}")
+    check_table(df, ["resampling", "M", "mean_tv"], "df", numeric=["M", "mean_tv"])
+    if not df["resampling"].isin(list(SCHEME_COLOR)).any():
+        raise ValueError(f"df has no rows of a known resampling scheme {list(SCHEME_COLOR)}")
+    for scheme in SCHEME_COLOR:
+        sub = df[df["resampling"] == scheme]
+        if len(sub):
+            for col in ("M", "mean_tv"):
+                check_positive_column(sub, col, "df", f" for {scheme!r}")
+            if sub["M"].nunique() < 2:
+                raise ValueError(f"df needs at least two values of M for {scheme!r} to fit a "
+                                 "slope")
+    lo, hi = (check_real(v, "slope_range") for v in _pair(slope_range, "slope_range"))
     fig = go.Figure()
     first = None
     for scheme, color in SCHEME_COLOR.items():
@@ -205,7 +236,7 @@ def convergence_loglog(df: pd.DataFrame, slope_range=(-0.65, -0.35)) -> go.Figur
     fig.update_xaxes(type="log", title_text="number of particles M")
     fig.update_yaxes(type="log", title_text="mean total variation to the forward algorithm")
     fig.update_layout(height=460, title="The particle filter converges to the forward algorithm"
-                                        f"<br><sup>fitted log-log slopes; accepted range {slope_range}</sup>",
+                                        f"<br><sup>fitted log-log slopes; accepted range {(lo, hi)}</sup>",
                       legend=dict(x=0.98, xanchor="right", y=0.98))
     return with_alt(fig, "Log-log plot of the mean total-variation distance between the "
                          "particle filter and the forward algorithm against the number of "
@@ -248,9 +279,7 @@ def pf_graphical_model(n_particles: int = 3) -> go.Figure:
     particles into one hidden vector h_t (with the seed, fixed at h_0). Right: the same graph
     with each box collapsed to a node - the RNN's graph of Figure 3.
     """
-    M = int(n_particles)
-    if M < 1 or M > 6:
-        raise ValueError(f"n_particles must be in 1..6 for a readable drawing (got {n_particles})")
+    M = check_int(n_particles, "n_particles (1..6 for a readable drawing)", 1, 6)
     fig = go.Figure()
     xs = [1.0, 3.3, 5.6]
     names = ["t-1", "t", "t+1"]
@@ -312,6 +341,12 @@ def pf_graphical_model(n_particles: int = 3) -> go.Figure:
 
 
 # ---------------------------------------------------------------------- particles over time
+def _pair(value, name: str) -> tuple:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair (low, high) (got {value!r})")
+    return tuple(value)
+
+
 def _jitter(M: int) -> np.ndarray:
     return (np.arange(M) + 0.5) / M * 0.64 - 0.32 if M > 1 else np.zeros(1)
 
@@ -329,13 +364,31 @@ def particle_time_slider(proposed, weights, resampled, obs, states=None, filtere
     lines), the same particles sized by weight at t, the resampled ones at t + 0.3. A slider
     over the 3 T phases reveals them in order (works in static HTML).
     """
-    G, W, H = (np.asarray(a) for a in (proposed, weights, resampled))
-    obs = np.asarray(obs)
+    G, H = (check_integers(a, name, "states") for a, name in ((proposed, "proposed"),
+                                                               (resampled, "resampled")))
+    W = check_float_array(weights, "weights")
+    obs = check_integers(obs, "obs", "symbols")
+    if G.ndim != 2 or G.size == 0:
+        raise ValueError(f"proposed must be (T, M) with T, M >= 1 (got shape {G.shape})")
     T, M = G.shape
     if W.shape != (T, M) or H.shape != (T, M) or obs.shape != (T,):
         raise ValueError(f"proposed, weights, resampled must be (T, M) and obs (T,); got "
                          f"{G.shape}, {W.shape}, {H.shape}, {obs.shape}")
+    if (W < 0).any():
+        raise ValueError("weights must be non-negative")
+    if filtered is not None:
+        filtered = check_prob_rows(filtered, "filtered", 2)
+        if filtered.shape[0] != T:
+            raise ValueError(f"filtered must be (T, m) with T = {T} (got {filtered.shape})")
+    if states is not None:
+        states = check_integers(states, "states", "states")
+        if states.shape != (T,):
+            raise ValueError(f"states must be (T,) = ({T},) (got {states.shape})")
+    if n_states is not None:
+        n_states = check_int(n_states, "n_states", minimum=1)
     m = int(n_states or (filtered.shape[1] if filtered is not None else max(G.max(), H.max()) + 1))
+    if max(G.max(), H.max()) >= m:
+        raise ValueError(f"proposed and resampled must hold states in [0, {m})")
     jit = _jitter(M)
     fig = go.Figure()
     t_axis = np.arange(1, T + 1)
@@ -429,16 +482,23 @@ def belief_comparison(posteriors: dict, states=None, obs=None,
         states: optional (T,) true hidden states, drawn as rings on every row.
         obs: optional (T,) observations, shown in the hover text and the x tick labels.
     """
-    if not posteriors:
-        raise ValueError("posteriors is empty: pass at least one name -> (T, m) array")
+    if not isinstance(posteriors, Mapping) or not posteriors:
+        raise ValueError("posteriors must be a non-empty dict: name -> (T, m) array (got "
+                         f"{type(posteriors).__name__})")
     names = list(posteriors)
-    arrays = [np.asarray(posteriors[k]) for k in names]
+    arrays = [check_float_array(posteriors[k], f"posteriors[{k!r}]", 2) for k in names]
     T, m = arrays[0].shape
     if any(a.shape != (T, m) for a in arrays):
         raise ValueError(f"every posterior must have shape (T, m) = {(T, m)}; got "
                          f"{[a.shape for a in arrays]}")
+    for k, a in zip(names, arrays, strict=True):
+        if (a < 0).any() or (a > 1).any():
+            raise ValueError(f"posteriors[{k!r}] must hold probabilities in [0, 1]")
+    for arg, value in (("states", states), ("obs", obs)):
+        if value is not None and check_integers(value, arg).shape != (T,):
+            raise ValueError(f"{arg} must be (T,) = ({T},) (got shape {np.shape(value)})")
     fig = make_subplots(rows=len(names), cols=1, shared_xaxes=True, vertical_spacing=0.06,
-                        subplot_titles=names)
+                        subplot_titles=[str(k) for k in names])
     t = np.arange(1, T + 1)
     for r, a in enumerate(arrays, start=1):
         fig.add_trace(go.Heatmap(z=a.T, x=t, y=np.arange(m), zmin=0, zmax=1,

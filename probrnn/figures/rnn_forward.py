@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..validate import check_float_array, check_int, check_prob_rows, check_real, check_table
 from .style import NEUTRAL, OKABE_ITO, with_alt
 
 RNN_C, FWD_C, AGREE_C, CHANCE_C = OKABE_ITO[0], OKABE_ITO[2], OKABE_ITO[1], OKABE_ITO[3]
@@ -21,12 +22,13 @@ K_COLORS = [OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[5], OKABE_ITO[4], OKABE_ITO[3]
 TEST_SETS = {"": "10,000 test sequences", "_small": "the paper's 100 test sequences"}
 
 
+CATEGORICAL = ("part", "cell", "experiment", "scale", "chosen")
+
+
 def _need(df: pd.DataFrame, cols, what: str):
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} needs columns {missing} (got {list(df.columns)})")
-    if df.empty:
-        raise ValueError(f"{what}: the table is empty")
+    """``df`` must be a non-empty DataFrame with ``cols`` (numbers, except the categorical
+    ones); the error names the figure and the missing columns."""
+    check_table(df, cols, f"{what}'s table", numeric=[c for c in cols if c not in CATEGORICAL])
 
 
 def _menu_layout(title: str, height: int, buttons: list, top: int = 135, bottom: int = 60) -> dict:
@@ -42,7 +44,13 @@ def _menu_layout(title: str, height: int, buttons: list, top: int = 135, bottom:
 
 def _grid_part(df: pd.DataFrame) -> pd.DataFrame:
     """The rows of the main grid (a Figure 5 table may also hold census rows)."""
-    return df[df["part"] == "grid"] if "part" in df.columns else df
+    if "part" not in df.columns:
+        return df
+    grid = df[df["part"] == "grid"]
+    if grid.empty:
+        raise ValueError("the table has no rows with part == 'grid' (only "
+                         f"{sorted(map(str, df['part'].unique()))})")
+    return grid
 
 
 def _spread(df: pd.DataFrame, by: str, col: str) -> pd.DataFrame:
@@ -231,9 +239,14 @@ def posterior_scatter(panels: Mapping, slider_label: str = "n",
         panels: column title -> {slider value -> (forward (N,), rnn (N,))}; every column must
             share the slider values. A slider over them toggles visibility (static HTML).
     """
-    if not panels:
-        raise ValueError("panels is empty: pass column -> {slider value -> (forward, rnn)}")
+    if not isinstance(panels, Mapping) or not panels:
+        raise ValueError("panels must be a non-empty dict: column -> {slider value -> (forward, "
+                         f"rnn)}} (got {type(panels).__name__})")
     cols = list(panels)
+    for c in cols:
+        if not isinstance(panels[c], Mapping) or not panels[c]:
+            raise ValueError(f"panels[{c!r}] must be a non-empty dict: slider value -> (forward, "
+                             f"rnn) (got {type(panels[c]).__name__})")
     values = list(panels[cols[0]])
     for c in cols:
         if list(panels[c]) != values:
@@ -242,7 +255,10 @@ def posterior_scatter(panels: Mapping, slider_label: str = "n",
                         shared_yaxes=True, horizontal_spacing=0.04)
     for j, c in enumerate(cols, start=1):
         for i, v in enumerate(values):
-            fwd, rnn = (np.asarray(a, dtype=float).ravel() for a in panels[c][v])
+            pair = panels[c][v]
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"panels[{c!r}][{v!r}] must be a pair (forward, rnn)")
+            fwd, rnn = (check_float_array(a, f"panels[{c!r}][{v!r}]").ravel() for a in pair)
             if fwd.shape != rnn.shape:
                 raise ValueError(f"panel {c!r}, {slider_label} = {v}: forward and rnn differ in "
                                  f"shape ({fwd.shape} vs {rnn.shape})")
@@ -275,6 +291,9 @@ def posterior_scatter(panels: Mapping, slider_label: str = "n",
 
 def grid_heatmaps(df: pd.DataFrame, left: str = "agreement", right: str = "mean_tv") -> go.Figure:
     """Two heatmaps over (n, k), e.g. agreement and total variation, with a dropdown over m."""
+    for arg, col in (("left", left), ("right", right)):
+        if not isinstance(col, str):
+            raise ValueError(f"{arg} must be a column name (got {col!r})")
     _need(df, ["m", "k", "n_train", left, right], "grid_heatmaps")
     ms = sorted(df.m.unique())
     labels = {"agreement": "agreement", "mean_tv": "mean total variation",
@@ -314,6 +333,8 @@ def training_curves(history_frame: pd.DataFrame, best_loss: float | None = None)
     ``best_loss``: the forward algorithm's cross-entropy on the same sequences, the floor.
     """
     _need(history_frame, ["step", "restart", "val_loss", "chosen"], "training_curves")
+    if best_loss is not None:
+        best_loss = check_real(best_loss, "best_loss")
     fig = go.Figure()
     for r, s in history_frame.groupby("restart"):
         chosen = bool(s.chosen.iloc[0])
@@ -341,10 +362,22 @@ def rnn_vs_forward(filtered, proba, metrics: Mapping | None = None, title: str |
             in the title.
         max_points: at most this many (step, state) pairs are drawn (the first ones).
     """
-    f = np.asarray(filtered, dtype=float)
-    p = np.asarray(proba, dtype=float)
-    if f.shape != p.shape or f.ndim != 3:
+    f = check_prob_rows(filtered, "filtered", 3)
+    p = check_prob_rows(proba, "proba", 3)
+    if f.shape != p.shape:
         raise ValueError(f"filtered and proba must both be (n, T, m) (got {f.shape}, {p.shape})")
+    max_points = check_int(max_points, "max_points", minimum=1)
+    if title is not None and not isinstance(title, str):
+        raise ValueError(f"title must be a string or None (got {title!r})")
+    if metrics:
+        if not isinstance(metrics, Mapping):
+            raise ValueError(f"metrics must be a dict of compare_posteriors (got "
+                             f"{type(metrics).__name__})")
+        want = ("agreement", "agreement_off_ties", "accuracy", "accuracy_ref", "mean_tv")
+        missing = [key for key in want if key not in metrics]
+        if missing:
+            raise ValueError(f"metrics lacks {missing}: pass probrnn.metrics.compare_posteriors'"
+                             " dict")
     m = f.shape[-1]
     x, y = f.reshape(-1)[:max_points], p.reshape(-1)[:max_points]
     state = np.tile(np.arange(m), f.size // m)[:max_points]

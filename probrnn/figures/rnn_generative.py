@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..validate import check_float_array, check_int, check_integers, check_real, check_table
 from .style import NEUTRAL, OKABE_ITO, with_alt
 
 PREDICTOR_STYLE = {
@@ -55,8 +56,7 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
     (point-mass conditionals delta(H_t = f_alpha(H_{t-1}, X_t)), in blue) and H_t -> X_{t+1}
     (the categorical g_beta(H_t), in vermillion).
     """
-    if not isinstance(T, int) or T < 2:
-        raise ValueError(f"T must be an integer >= 2 (got {T!r})")
+    T = check_int(T, "T (2..50 for a readable drawing)", 2, 50)
     if kind not in ("graphical", "computational"):
         raise ValueError(f"kind must be 'graphical' or 'computational' (got {kind!r})")
     fig = go.Figure()
@@ -112,13 +112,16 @@ def sequences_figure(samples: Mapping[str, np.ndarray], n_symbols: int,
 
     samples: name -> (n, T) int symbols; all panels share the colour of each symbol.
     """
-    if not samples:
-        raise ValueError("samples is empty: pass name -> (n, T) symbols")
+    if not isinstance(samples, Mapping) or not samples:
+        raise ValueError("samples must be a non-empty dict: name -> (n, T) symbols (got "
+                         f"{type(samples).__name__})")
+    n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
     names = list(samples)
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.06)
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[str(k) for k in names],
+                        horizontal_spacing=0.06)
     for j, name in enumerate(names):
-        obs = np.asarray(samples[name])
-        if obs.ndim != 2:
+        obs = check_integers(samples[name], f"samples[{name!r}]", "symbols", 0, n_symbols)
+        if obs.ndim != 2 or obs.size == 0:
             raise ValueError(f"samples[{name!r}] must be (n, T) (got shape {obs.shape})")
         fig.add_trace(go.Heatmap(
             z=obs, x=np.arange(1, obs.shape[1] + 1), y=np.arange(obs.shape[0]), zmin=-0.5,
@@ -138,9 +141,7 @@ def ngram_figure(freqs: pd.DataFrame, title: str = "Bigram frequencies P(x_t, x_
                  ) -> go.Figure:
     """Grouped bars of n-gram frequencies: columns ``ngram``, ``source``, ``freq`` and
     optionally ``se`` (drawn as error bars)."""
-    need = {"ngram", "source", "freq"}
-    if not need <= set(freqs.columns):
-        raise ValueError(f"freqs needs columns {sorted(need)} (got {list(freqs.columns)})")
+    check_table(freqs, ["ngram", "source", "freq"], "freqs", numeric=["freq"])
     fig = go.Figure()
     for i, (src, sub) in enumerate(freqs.groupby("source", sort=False)):
         err = dict(type="data", array=sub["se"]) if "se" in sub else None
@@ -160,6 +161,12 @@ def theorem5_figure(table: pd.DataFrame) -> go.Figure:
     Left: the z-score of each Monte Carlo estimate against g_beta(h_t*), by prefix, with the
     |z| = 4 band. Right: the absolute error of the enumeration (log scale).
     """
+    check_table(table, ["prefix", "t", "x"], "table", numeric=["t", "x"])
+    found = [c for c in ("monte_carlo_z", "rejection_z", "enumerate_abs_error") if c in table]
+    if not found:
+        raise ValueError("table has none of the columns monte_carlo_z, rejection_z, "
+                         "enumerate_abs_error: pass probrnn.graphical.theorem5_table's output")
+    check_table(table, found, "table", numeric=found)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38],
                         subplot_titles=("Monte Carlo: z = (estimate − g<sub>β</sub>(h*)) / SE",
                                         "enumeration: |P<sub>M(G)</sub> − g<sub>β</sub>(h*)|"))
@@ -203,8 +210,18 @@ def dependence_figure(h_det: np.ndarray, x_det: np.ndarray, h_noisy: np.ndarray,
     Both panels share their bins and x-axis. Under M(G) both groups sit on the same single
     value (one spike holding every draw); under the noisy model they spread out and differ.
     """
-    panels = [(np.asarray(h)[:, unit], np.asarray(x)) for h, x in ((h_det, x_det),
-                                                                  (h_noisy, x_noisy))]
+    arrays = []
+    for label, h, x in (("det", h_det, x_det), ("noisy", h_noisy, x_noisy)):
+        h = check_float_array(h, f"h_{label}", 2)
+        x = check_integers(x, f"x_{label}", "symbols")
+        if x.shape != (h.shape[0],):
+            raise ValueError(f"x_{label} must be (n,) = ({h.shape[0]},) to match h_{label} (got "
+                             f"{x.shape})")
+        arrays.append((h, x))
+    S = min(h.shape[1] for h, _ in arrays)
+    unit = check_int(unit, "unit", 0, S - 1)
+    symbol = check_int(symbol, "symbol", minimum=0)
+    panels = [(h[:, unit], x) for h, x in arrays]
     values = np.concatenate([v for v, _ in panels])
     lo, hi = float(values.min()), float(values.max())
     size = max(hi - lo, 1e-3) / 60
@@ -240,9 +257,9 @@ def excess_ce_figure(df: pd.DataFrame, floor: float = 1e-4) -> go.Figure:
     costs (``ce_memoryless - ce_optimal``). Log axes: values below ``floor`` (the excess can be
     slightly negative on a finite test set) are drawn at ``floor``; hover shows the true value.
     """
-    need = {"m", "n", "predictor", "excess_ce", "ce_memoryless", "ce_optimal", "replicate"}
-    if not need <= set(df.columns):
-        raise ValueError(f"df needs columns {sorted(need)} (got {list(df.columns)})")
+    need = ["m", "n", "predictor", "excess_ce", "ce_memoryless", "ce_optimal", "replicate"]
+    check_table(df, need, "df", numeric=[c for c in need if c != "predictor"])
+    floor = check_real(floor, "floor", 0.0, low_open=True)
     ms = sorted(df["m"].unique())
     fig = go.Figure()
     groups = []
@@ -303,6 +320,7 @@ def excess_ce_figure(df: pd.DataFrame, floor: float = 1e-4) -> go.Figure:
 def comparison_bars(rows: pd.DataFrame, title: str = "Excess cross-entropy on the test set"
                     ) -> go.Figure:
     """Bars of ``excess_ce`` per ``predictor`` for one run (the live widget's output)."""
+    check_table(rows, ["predictor", "excess_ce"], "rows", numeric=["excess_ce"])
     fig = go.Figure()
     for _, row in rows.iterrows():
         label, color, _ = PREDICTOR_STYLE.get(row["predictor"], (row["predictor"], NEUTRAL, ""))

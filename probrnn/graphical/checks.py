@@ -16,10 +16,22 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..rnn.sequence import SequenceRNN, check_sequences, single_threaded
+from ..rnn.sequence import SequenceRNN, single_threaded
 from ..sampling import inverse_cdf
-from ..validate import as_rng, check_float_array, check_int
-from .model import RNNGraphicalModel
+from ..validate import (
+    as_rng,
+    check_choices,
+    check_float_array,
+    check_int,
+    check_integers,
+    check_size,
+    check_symbol,
+)
+from .model import METHODS, RNNGraphicalModel
+
+# Largest hidden value accepted by :func:`future_dependence` (its products must not overflow;
+# a cell's hidden units lie in [-1, 1]).
+MAX_ABS_HIDDEN = 1e100
 
 
 def all_prefixes(n_symbols: int, max_length: int) -> list[tuple[int, ...]]:
@@ -46,10 +58,19 @@ def theorem5_table(model: RNNGraphicalModel, rnn: SequenceRNN, max_length: int =
         raise ValueError(f"model must be an RNNGraphicalModel (got {type(model).__name__})")
     if not isinstance(rnn, SequenceRNN):
         raise ValueError(f"rnn must be a SequenceRNN (got {type(rnn).__name__})")
+    if rnn.n_symbols != model.n_symbols:
+        raise ValueError(f"rnn has K = {rnn.n_symbols} symbols but the model K = "
+                         f"{model.n_symbols}: compare a network with its own graphical model")
     max_length = check_int(max_length, "max_length", minimum=1)
     if max_length > model.horizon:
         raise ValueError(f"max_length = {max_length} exceeds the model's horizon "
                          f"{model.horizon}")
+    methods = check_choices(methods, "methods", METHODS, "method")
+    if "enumerate" in methods and not model.deterministic:
+        raise ValueError("methods include 'enumerate', which needs point-mass transitions; "
+                         "the noisy model allows 'monte_carlo' and 'rejection' only")
+    if any(m != "enumerate" for m in methods):
+        n_samples = check_int(n_samples, "n_samples", minimum=1)
     gen = as_rng(rng)
     rows = []
     for prefix in all_prefixes(model.n_symbols, max_length):
@@ -96,8 +117,9 @@ def sample_future(model: RNNGraphicalModel, x_t: int, n: int, h_prev=None, rng=N
     if not isinstance(model, RNNGraphicalModel):
         raise ValueError(f"model must be an RNNGraphicalModel (got {type(model).__name__})")
     n = check_int(n, "n", minimum=2)
+    check_size(n * (model.state_size + 2), "sample_future(n)", "numbers")
+    x_t = check_symbol(x_t, model.n_symbols, "x_t")
     gen = as_rng(rng)
-    seq = check_sequences([x_t], model.n_symbols, name="x_t")[0][0]
     model._refresh()
     with torch.no_grad():
         if h_prev is None:
@@ -108,7 +130,7 @@ def sample_future(model: RNNGraphicalModel, x_t: int, n: int, h_prev=None, rng=N
                 raise ValueError(f"h_prev must have shape (S,) = ({model.state_size},) (got "
                                  f"{tuple(hp.shape)})")
             h = hp.expand(n, -1).clone()
-        h_t = model.transition(h, model._tensor(np.full(n, seq[0])), gen)
+        h_t = model.transition(h, model._tensor(np.full(n, x_t)), gen)
         xs = []
         h = h_t
         for _ in range(2):
@@ -125,9 +147,10 @@ def future_dependence(h_t: np.ndarray, x_after: np.ndarray, symbol: int = 1) -> 
     Proposition 4 says H_t is independent of X_{t+2} given (H_{t-1}, X_t), so under M(G)
     every covariance is zero; under the noisy model it need not be.
     """
-    h_t = check_float_array(h_t, "h_t", 2)
-    ind = (check_float_array(x_after, "x_after", 1) == symbol).astype(np.float64)
-    if h_t.ndim != 2 or ind.shape != (h_t.shape[0],) or h_t.shape[0] < 2:
+    h_t = check_float_array(h_t, "h_t", 2, max_abs=MAX_ABS_HIDDEN)
+    symbol = check_int(symbol, "symbol", minimum=0)
+    ind = (check_integers(x_after, "x_after", "symbols") == symbol).astype(np.float64)
+    if ind.ndim != 1 or ind.shape != (h_t.shape[0],) or h_t.shape[0] < 2:
         raise ValueError(f"h_t must be (n, S) and x_after (n,) with n >= 2 (got shapes "
                          f"{h_t.shape}, {ind.shape})")
     n = h_t.shape[0]

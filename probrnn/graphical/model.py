@@ -40,9 +40,13 @@ import torch
 
 from ..rnn.sequence import SequenceRNN, check_sequences, resolve_first, single_threaded
 from ..sampling import inverse_cdf
-from ..validate import as_rng, check_int, check_real
+from ..validate import as_array, as_rng, check_choice, check_int, check_real, check_size
 
 MAX_ENUMERATION = 2**20  # most completions summed by ``method="enumerate"``
+METHODS = ("monte_carlo", "rejection", "enumerate")
+# Largest transition noise: the hidden units of a cell are bounded (|h| <= 1), so any larger
+# noise only risks overflowing the read-out's products to infinity.
+MAX_NOISE_STD = 1e100
 
 
 class _MCFields(NamedTuple):
@@ -117,6 +121,11 @@ class RNNGraphicalModel:
         """P(X_{t+1} = . | H_t = h) = g_beta(h): (B, S) -> (B, K)."""
         return self.net.emit(h)
 
+    def log_emission(self, h: torch.Tensor) -> torch.Tensor:
+        """log P(X_{t+1} = . | H_t = h) = log g_beta(h) by a log-softmax: (B, S) -> (B, K),
+        finite wherever the logits are (the log of :meth:`emission` can underflow to -inf)."""
+        return self.net.emit_log(h)
+
     def _initial(self, batch: int) -> torch.Tensor:
         return self.net.initial_state(batch)
 
@@ -133,8 +142,9 @@ class RNNGraphicalModel:
         Returns ``(hidden (n, T, S) float64, obs (n, T) int64)``: H_1 from P(H_1 | X_1), then
         for t = 1..T-1: X_{t+1} ~ g_beta(H_t) and H_{t+1} ~ P(H_{t+1} | H_t, X_{t+1}).
         """
-        n = check_int(n, "n (number of sequences)", minimum=0)
+        n = check_int(n, "n (number of sequences)", minimum=1)
         T = check_int(T, "T (sequence length)", minimum=1)
+        check_size(n * T * (self.state_size + 1), "sample(n, T)", "numbers (hidden states and symbols)")
         gen = as_rng(rng)
         self._refresh()
         obs = np.empty((n, T), dtype=np.int64)
@@ -152,7 +162,7 @@ class RNNGraphicalModel:
 
     # -------------------------------------------------------------- P(X_{t+1} | prefix)
     def _check_prefix(self, prefix) -> np.ndarray:
-        arr = np.asarray(prefix)
+        arr = as_array(prefix, "prefix", "integer symbols")
         if arr.ndim != 1:
             raise ValueError(f"prefix must be one sequence of symbols, shape (t,) (got shape "
                              f"{arr.shape})")
@@ -182,8 +192,8 @@ class RNNGraphicalModel:
 
         ``method="rejection"``: the plainest estimator: draw ``n_samples`` sequences X_1..t+1
         from M(G) given X_1 = prefix[0], keep those whose X_2..t match the prefix, and return
-        the share of each X_{t+1} among them (binomial standard error, same floor; NaN if no
-        draw matched).
+        the share of each X_{t+1} among them (binomial standard error, same floor; a
+        ValueError if no draw matched).
 
         ``method="enumerate"`` (point-mass models only): the exact marginal, by summing the
         joint P(x_2..T | x_1) = prod_t g_beta(h_t)[x_{t+1}] over all K^(T - t) completions
@@ -191,12 +201,12 @@ class RNNGraphicalModel:
         """
         seq = self._check_prefix(prefix)
         self._refresh()
+        method = check_choice(method, "method", METHODS)
         if method == "enumerate":
             return self._enumerate(seq)
-        if method not in ("monte_carlo", "rejection"):
-            raise ValueError(f"unknown method {method!r}: choose 'monte_carlo', 'rejection' or "
-                             "'enumerate'")
         n_samples = check_int(n_samples, "n_samples", minimum=1)
+        check_size(n_samples * (self.state_size + self.n_symbols), "conditional(n_samples)",
+                   "numbers")
         gen = as_rng(rng)
         with torch.no_grad():
             if method == "monte_carlo":
@@ -208,15 +218,11 @@ class RNNGraphicalModel:
         log_w = torch.zeros(N, dtype=torch.float64, device=self.net.device)
         h = self.transition(self._initial(N), self._tensor(np.full(N, seq[0])), gen)
         for s in range(1, t):
-            p = self.emission(h)[:, seq[s]]  # (N,) P(X_{s+1} = x_{s+1} | H_s)
-            log_w += torch.log(p)
+            log_w += self.log_emission(h)[:, seq[s]]  # (N,) log P(X_{s+1} = x_{s+1} | H_s)
             h = self.transition(h, self._tensor(np.full(N, seq[s])), gen)
         cum = torch.cumsum(self.emission(h), dim=-1).cpu().numpy()
         x_next = inverse_cdf(cum, gen.random(N))  # (N,)
-        log_w = log_w.cpu().numpy()
-        if not np.isfinite(log_w).any():
-            nan = np.full(K, np.nan)
-            return MonteCarloEstimate(nan, nan, n_samples=N, n_effective=0.0)
+        log_w = log_w.cpu().numpy()  # finite: a log-softmax of finite logits
         w = np.exp(log_w - log_w.max())
         w /= w.sum()
         onehot = np.eye(K)[x_next]  # (N, K)
@@ -232,8 +238,9 @@ class RNNGraphicalModel:
         match = np.all(obs[:, 1:t] == seq[1:], axis=1)
         n_match = int(match.sum())
         if n_match == 0:
-            nan = np.full(K, np.nan)
-            return MonteCarloEstimate(nan, nan, n_samples=N, n_effective=0.0)
+            raise ValueError(f"none of the n_samples = {N} draws matched the prefix "
+                             f"{seq.tolist()}, so rejection has no estimate: raise n_samples or "
+                             "use method='monte_carlo'")
         est = np.bincount(obs[match, t], minlength=K) / n_match
         se = np.maximum(np.sqrt(est * (1 - est) / n_match), 1.0 / n_match)
         return MonteCarloEstimate(est, se, n_samples=N, n_effective=float(n_match))
@@ -257,7 +264,7 @@ class RNNGraphicalModel:
             log_joint = torch.zeros(C, dtype=torch.float64, device=self.net.device)
             for j in range(T - t):
                 x = self._tensor(tails[:, j])
-                log_joint += torch.log(self.emission(h).gather(1, x[:, None])[:, 0])
+                log_joint += self.log_emission(h).gather(1, x[:, None])[:, 0]
                 if j < T - t - 1:
                     h = self.transition(h, x, None)
             log_joint = log_joint.cpu().numpy()
@@ -287,7 +294,7 @@ class NoisyRNNGraphicalModel(RNNGraphicalModel):
 
     def __init__(self, rnn: SequenceRNN, noise_std: float, horizon: int = 8):
         super().__init__(rnn, horizon)
-        self.noise_std = check_real(noise_std, "noise_std", 0.0)
+        self.noise_std = check_real(noise_std, "noise_std", 0.0, MAX_NOISE_STD)
 
     def __repr__(self) -> str:
         return f"{super().__repr__()[:-1]}, noise_std={self.noise_std})"

@@ -3,12 +3,15 @@ forward algorithm*).
 
 * :mod:`~probrnn.hmm.model`: :class:`HMM`, the model (hmmlearn's conventions), its sampling and
   the paper's belief operators D_x and V.
-* :mod:`~probrnn.hmm.forward`: the forward algorithm as a pure, batched function,
-  :func:`hmm_filter`, and the next-symbol predictive.
+* :mod:`~probrnn.hmm.forward`: the forward algorithm as a pure, batched function that trusts
+  its inputs, and the next-symbol predictive.
+* :mod:`~probrnn.hmm.public`: :func:`hmm_filter` and :func:`predict_next`, the same functions
+  for any array-likes, validated (the names exported here and by ``probrnn``).
 * :mod:`~probrnn.hmm.enumeration`: brute-force references for tests.
 """
 
-from .forward import FilterResult, hmm_filter, predict_next
+from .forward import FilterResult
 from .model import HMM, BeliefOperators
+from .public import hmm_filter, predict_next
 
 __all__ = ["HMM", "BeliefOperators", "FilterResult", "hmm_filter", "predict_next"]

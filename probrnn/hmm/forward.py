@@ -3,7 +3,8 @@
 Introduced in the chapter *Hidden Markov models and the forward algorithm*. Every RNN and particle
 filter in the book is judged against :func:`hmm_filter`.
 
-The functions trust their inputs; :class:`probrnn.HMM` validates them once at the boundary.
+The functions trust their inputs; :class:`probrnn.HMM` validates them once at the boundary,
+and the exported ``probrnn.hmm_filter`` is the validating wrapper of :mod:`probrnn.hmm.public`.
 Notation (hmmlearn's): ``startprob`` pi (m,), ``transmat`` A (m, m) with
 ``A[i, j] = p(H_{t+1} = j | H_t = i)``, ``emissionprob`` B (m, K) with ``B[i, x] = p(X_t = x | H_t = i)``.
 """
@@ -47,7 +48,10 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
     normaliser is kept, and their sum is the log-likelihood. A step whose normaliser is so
     small that it underflows in linear space (below about 1e-290: say an emission probability
     of 1e-200 times a prediction of 1e-200) is redone in log space for the rows concerned, so
-    a likelihood of 1e-400 is reported as such, not as impossible. A sequence with an
+    a likelihood of 1e-400 is reported as such, not as impossible; so is a step where one
+    state's product p(x_t | h) p(h | x_<t) falls below the normal floating-point range (it
+    would lose its digits, and a later observation can make that state the likely one). A
+    sequence with an
     impossible symbol gets ``log_normalizers = -inf`` from that step on and an all-zero belief
     (never NaN).
     """
@@ -70,6 +74,11 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
         alpha *= pred
         c = alpha @ ones  # (n,) p(x_t | x_<t); a matrix-vector product is faster than .sum(1)
         small = c < _TINY
+        if alpha.min() < _NORMAL:  # one flat reduction; rows are inspected only if it fires
+            low = np.flatnonzero(np.min(alpha, axis=1) < _NORMAL)
+            # a product of positive factors that is subnormal or 0 has lost its digits
+            lost = (alpha[low] < _NORMAL) & (pred[low] > 0) & (emis_t[obs[low, t]] > 0)
+            small[low[lost.any(axis=1)]] = True
         if small.any():
             rows = np.flatnonzero(small)
             prev = startprob[None, :] if t == 0 else out[t - 1, rows]
@@ -83,6 +92,7 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
 
 
 _TINY = 1e-290  # normalisers below this are recomputed in log space
+_NORMAL = np.finfo(np.float64).tiny  # 2.2e-308: a smaller product has lost precision
 
 
 def _log_space_step(prev, transmat, lik, log_c_t, rows):

@@ -24,6 +24,7 @@ from ..validate import (
     check_obs,
     check_prob_vector,
     check_real,
+    check_size,
     check_stochastic_matrix,
 )
 from .forward import hmm_filter, predict_next
@@ -77,6 +78,7 @@ class HMM:
         m = check_int(m, "m (number of hidden states)", minimum=1)
         K = check_int(n_symbols, "n_symbols", minimum=1)
         conc = check_real(concentration, "concentration", 0.0, low_open=True)
+        check_size(m * (m + K + 1), "HMM.random(m, n_symbols)", "parameters")
         gen = as_rng(rng)
         pi = _dirichlet(gen, conc, 1, m)[0]
         A = _dirichlet(gen, conc, m, m)
@@ -132,6 +134,7 @@ class HMM:
         """
         n = check_int(n, "n (number of sequences)", minimum=1)
         T = check_int(T, "T (sequence length)", minimum=1)
+        check_size(4 * n * T, "sample(n, T)", "numbers (states, symbols and their uniforms)")
         gen = as_rng(rng)
         cum_pi = np.cumsum(self.startprob)
         cum_A = np.cumsum(self.transmat, axis=1)  # (m, m)
@@ -215,6 +218,10 @@ class HMM:
 def _dirichlet(gen: np.random.Generator, conc: float, rows: int, dim: int) -> np.ndarray:
     """(rows, dim) Dirichlet(conc) draws via normalised Gammas (stable for small conc)."""
     g = gen.standard_gamma(conc, size=(rows, dim))
+    # divided by each row's largest first: for huge concentrations the draws are near 1e308
+    # and their sum would overflow (the normalised vector is the same)
+    top = g.max(axis=1, keepdims=True)
+    g = g / np.where(top > 0, top, 1.0)
     s = g.sum(axis=1, keepdims=True)
     # For tiny concentrations every Gamma can underflow to 0: fall back to a random vertex.
     empty = s[:, 0] <= 0

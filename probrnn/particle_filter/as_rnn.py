@@ -22,7 +22,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..validate import check_hmm, check_int, check_obs, check_seed
+from ..validate import (
+    MAX_SEED,
+    as_array,
+    check_hmm,
+    check_int,
+    check_integers,
+    check_obs,
+    check_seed,
+)
 from .bootstrap import BootstrapKernel, resampling_uniforms
 from .resampling import check_scheme, count_at_most, cumulative_thresholds
 from .streams import OUTPUT, PROPAGATE, stream_rows
@@ -111,17 +119,17 @@ class ParticleFilterRNN:
 
     # ------------------------------------------------------------------ f
     def _check_h(self, h) -> tuple[np.ndarray, bool]:
-        arr = np.asarray(h)
+        arr = _hidden_array(h)
         single = arr.ndim == 1
-        if arr.ndim not in (1, 2) or arr.shape[-1] != self.hidden_size:
+        if arr.ndim not in (1, 2) or arr.shape[-1] != self.hidden_size or arr.size == 0:
             raise ValueError(f"h must have shape (M + 3,) or (n, M + 3) = (n, {self.hidden_size}) "
                              f"(got {arr.shape})")
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError(f"h must hold integers (got dtype {arr.dtype})")
-        arr = np.atleast_2d(arr).astype(np.int64, copy=False)
+        head = np.atleast_2d(arr)[:, :HEADER]
+        if (head < 0).any() or (head > MAX_SEED).any():
+            raise ValueError("h has a seed, stream or step (its first 3 entries) outside "
+                             "[0, 2**63)")
+        arr = np.atleast_2d(arr).astype(np.int64)
         head, parts = arr[:, :HEADER], arr[:, HEADER:]
-        if (head < 0).any():
-            raise ValueError("h has a negative seed, stream or step (first 3 entries)")
         m = self.hmm.m
         started = head[:, 2] > 0
         bad = (parts < 0) | (parts > m) | ((parts == m) & started[:, None])
@@ -132,11 +140,11 @@ class ParticleFilterRNN:
         return arr, single
 
     def _check_x(self, x, n: int) -> np.ndarray:
-        arr, _ = check_obs(np.atleast_1d(np.asarray(x)), self.hmm.n_symbols, name="x")
-        arr = arr.ravel()
-        if arr.shape[0] != n:
-            raise ValueError(f"x must hold one symbol per row of h ({n}); got {arr.shape[0]}")
-        return arr
+        arr = check_integers(x, "x", "symbols", 0, self.hmm.n_symbols)
+        if arr.ndim > 1 or arr.size != n:
+            raise ValueError(f"x must hold one symbol per row of h, shape ({n},) (got shape "
+                             f"{arr.shape})")
+        return arr.reshape(n)
 
     def propagate(self, h) -> np.ndarray:
         """f^p(h_{t-1}): the proposed particles G_t (n, M) (or (M,)), by the inverse CDF of
@@ -180,7 +188,11 @@ class ParticleFilterRNN:
     @staticmethod
     def particles(h) -> np.ndarray:
         """The particle part H^(1..M) of hidden vectors (..., M + 3) -> (..., M)."""
-        return np.asarray(h)[..., HEADER:]
+        arr = _hidden_array(h)
+        if arr.ndim < 1 or arr.shape[-1] <= HEADER:
+            raise ValueError(f"h must be hidden vectors of shape (..., M + 3) with M >= 1 (got "
+                             f"shape {arr.shape})")
+        return arr[..., HEADER:]
 
     # ------------------------------------------------------------------ g
     def g(self, h) -> Output:
@@ -221,6 +233,17 @@ class ParticleFilterRNN:
             h = self.f(h, arr[:, t])
             hs[:, t] = h
         return hs[0] if single else hs
+
+
+def _hidden_array(h) -> np.ndarray:
+    """Hidden vectors as an integer array: they hold seeds up to 2**63, which floats do not
+    represent exactly, so floats (even integer-valued ones) are refused."""
+    arr = as_array(h, "h", "integers (seed, stream, step, particles)")
+    if not np.issubdtype(arr.dtype, np.integer):
+        why = (": hidden vectors carry seeds up to 2**63, which floats do not represent exactly"
+               if arr.dtype.kind == "f" else "")
+        raise ValueError(f"h must hold integers (got dtype {arr.dtype}){why}")
+    return arr
 
 
 __all__ = ["ParticleFilterRNN", "Step", "Output", "Sample"]

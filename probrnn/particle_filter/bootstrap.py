@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..validate import check_hmm, check_int, check_obs
+from ..validate import check_hmm, check_int, check_obs, check_size
 from .resampling import check_scheme, count_at_most, cumulative_thresholds, systematic_grid
 from .streams import PROPAGATE, RESAMPLE, resolve_seed, stream_rows
 
@@ -141,11 +141,13 @@ class BootstrapKernel:
         zero), ``impossible`` (n,), ``ess`` (n,) and ``log_mean`` (n,) = log of the mean weight,
         the estimate of p(x_t | x_1..t-1).
         """
-        lik = self.emis_t[x]  # (n, m) p(x_t | s)
-        top = np.max(np.where(counts > 0, lik, 0.0), axis=1)  # (n,) largest occupied likelihood
+        occupied = np.where(counts > 0, self.emis_t[x], 0.0)  # (n, m) p(x_t | s), 0 if empty
+        top = np.max(occupied, axis=1)  # (n,) largest occupied likelihood
         impossible = top <= 0.0
         scale = np.where(impossible, 1.0, top)
-        ratio = lik / scale[:, None]  # <= 1 on occupied states
+        # in [0, 1]: an empty state's likelihood, which may be far above a subnormal ``top``,
+        # never enters (1 / 1e-310 would overflow, and 0 * inf is NaN)
+        ratio = occupied / scale[:, None]
         W = counts * ratio  # (n, m)
         S = W.sum(axis=1)
         S2 = (W * ratio).sum(axis=1)
@@ -202,10 +204,12 @@ def particle_filter(hmm, obs, n_particles, rng=None, resampling="multinomial"
     check_hmm(hmm)
     arr, single = check_obs(obs, hmm.n_symbols)
     M = check_int(n_particles, "n_particles", minimum=1)
+    n, T = arr.shape
+    check_size(n * T * (M + hmm.m), "particle_filter(obs, n_particles)",
+               "numbers (particles and beliefs of every step)")
     scheme = check_scheme(resampling)
     seed = resolve_seed(rng)
     kern = BootstrapKernel(hmm)
-    n, T = arr.shape
     m = hmm.m
     filtered = np.empty((n, T, m))
     log_c = np.empty((n, T))

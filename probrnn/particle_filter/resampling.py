@@ -11,13 +11,16 @@ of choosing the uniforms give the two schemes:
 
 The functions are pure: the uniforms come in as arguments. :func:`multinomial_resample` and
 :func:`systematic_resample` are the textbook versions over particle *indices*, kept plain for
-the chapter and as references in the tests; :mod:`probrnn.particle` uses :func:`count_at_most`
-directly on the (few) hidden states.
+the chapter and as references in the tests, and check their inputs; the bootstrap filter uses
+:func:`count_at_most`, :func:`cumulative_thresholds` and :func:`systematic_grid` directly on
+the (few) hidden states, inside its loop over time, so those trust their inputs.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from ..validate import check_float_array
 
 SCHEMES = ("multinomial", "systematic")
 
@@ -114,15 +117,40 @@ def multinomial_resample(weights, u) -> np.ndarray:
     ``weights`` (n, M) non-negative, not all zero in a row; ``u`` (n, M) uniforms in [0, 1).
     Each ancestor is the inverse CDF of the normalised weights at its own uniform.
     """
-    w = np.asarray(weights, dtype=np.float64)
-    return count_at_most(cumulative_thresholds(w), np.asarray(u, dtype=np.float64))
+    w = _check_weights(weights)
+    u = _check_uniforms(u, "u", w.shape)
+    return count_at_most(cumulative_thresholds(w), u)
 
 
 def systematic_resample(weights, v) -> np.ndarray:
     """Ancestor indices a (n, M) of systematic resampling: one uniform ``v`` (n,) per row."""
-    w = np.asarray(weights, dtype=np.float64)
-    u = systematic_grid(np.asarray(v, dtype=np.float64), w.shape[1])
-    return count_at_most(cumulative_thresholds(w), u)
+    w = _check_weights(weights)
+    v = _check_uniforms(v, "v", w.shape[:1])
+    return count_at_most(cumulative_thresholds(w), systematic_grid(v, w.shape[1]))
+
+
+def _check_weights(weights) -> np.ndarray:
+    """(n, M) finite non-negative weights with a positive one in every row, each row divided
+    by its largest (the same distribution, and sums of weights near 1e308 cannot overflow)."""
+    w = check_float_array(weights, "weights", 2)
+    if (w < 0).any():
+        raise ValueError(f"weights has negative entries at {np.argwhere(w < 0)[:5].tolist()}")
+    top = w.max(axis=1, keepdims=True)
+    if (top[:, 0] <= 0).any():
+        rows = np.flatnonzero(top[:, 0] <= 0)[:5].tolist()
+        raise ValueError(f"weights has rows that are all zero ({rows}): nothing to resample from")
+    return w / top
+
+
+def _check_uniforms(u, name: str, shape) -> np.ndarray:
+    arr = check_float_array(u, name, len(shape))
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} to match weights (got "
+                         f"{arr.shape})")
+    if ((arr < 0) | (arr >= 1)).any():
+        raise ValueError(f"{name} must hold uniforms in [0, 1) (got values from {arr.min():.6g} "
+                         f"to {arr.max():.6g})")
+    return arr
 
 
 __all__ = ["SCHEMES", "check_scheme", "count_at_most", "cumulative_thresholds", "systematic_grid",

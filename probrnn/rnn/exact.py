@@ -9,7 +9,9 @@ recurrence
 with N(v) = v / 1'v, is exactly the normalised forward algorithm. The term (1 - 1'h) pi is
 the start-up trick: it equals pi when h = 0 (so h_1 = N(D_{x_1} pi)) and vanishes on every
 later step, where the columns of V summing to one keep 1'h = 1. It is time-invariant and needs
-no special first step, like any RNN.
+no special first step, like any RNN. In floating point 1'h is 1 only up to rounding, so the
+step cuts 1 - 1'h to exactly 0 once it is below 1/2: otherwise a share of pi of about 1e-16
+would leak into every step, swamping the belief in a state whose probability is far smaller.
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ class ExactForwardRNN(nn.Module):
         # each symbol's likelihoods divided by their largest: the same normalised beliefs, and
         # products of tiny likelihoods and predictions do not underflow as easily
         scaled = B.T / np.maximum(B.T.max(axis=1, keepdims=True), np.finfo(float).tiny)
+        if dtype == torch.float32:
+            tiny = float(np.finfo(np.float32).tiny)
+            for name, arr in (("startprob", pi), ("transmat", A), ("emissionprob", B.T),
+                              ("emissionprob (scaled by each symbol's largest)", scaled)):
+                lost = (arr > 0) & (arr < tiny)
+                if lost.any():
+                    raise ValueError(f"{name} has non-zero entries below float32's smallest "
+                                     f"normal number ({tiny:.3g}), e.g. {arr[lost].min():.3g}: "
+                                     "they would act as zeros; use dtype=torch.float64")
         self.register_buffer("startprob", torch.tensor(pi, dtype=dtype))
         self.register_buffer("transmat", torch.tensor(A, dtype=dtype))
         self.register_buffer("emis_t", torch.tensor(scaled, dtype=dtype))  # (K, m), scaled
@@ -65,7 +76,9 @@ class ExactForwardRNN(nn.Module):
     def step(self, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         """f(h_{t-1}, x_t): h (B, m), x (B,) int64 -> h_t (B, m)."""
         pred = h @ self.transmat  # (B, m): V h, since V = transmat.T
-        pred = pred + (1 - h.sum(-1, keepdim=True)) * self.startprob  # start-up term
+        start = 1 - h.sum(-1, keepdim=True)  # 1 at h_0 = 0; 0 later, up to rounding
+        start = torch.where(start > 0.5, start, torch.zeros_like(start))  # cut the rounding
+        pred = pred + start * self.startprob  # start-up term
         alpha = pred * self.emis_t[x]  # (B, m): D_x (...)
         c = alpha.sum(-1, keepdim=True)  # (B, 1)
         return alpha / torch.where(c > 0, c, torch.ones_like(c))  # zeros if x is impossible
@@ -92,9 +105,11 @@ class ExactForwardRNN(nn.Module):
         dead = h.sum(-1) == 0  # (n, T): the belief vanished, x_t was impossible
         if dead.any():
             i, t = (int(v) for v in np.argwhere(dead)[0])
+            hint = ("" if self.startprob.dtype == torch.float64 else
+                    " (or its probability underflowed in float32: use dtype=torch.float64)")
             raise ValueError(f"observation sequence {i} has probability zero under the model: "
                              f"its symbol at t = {t} (0-based) is impossible given the symbols "
-                             "before it; p(H_t | x_1..t) is undefined")
+                             f"before it; p(H_t | x_1..t) is undefined{hint}")
         return h, single
 
     def predict_proba(self, obs) -> np.ndarray:

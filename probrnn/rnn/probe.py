@@ -17,7 +17,11 @@ import numpy as np
 from scipy.optimize import minimize
 from scipy.special import log_softmax
 
-from ..validate import as_rng, check_float_array, check_real
+from ..validate import as_rng, check_float_array, check_prob_rows, check_real
+
+# Largest hidden value a probe accepts: it standardises and squares them, which must not
+# overflow (an RNN's hidden units lie in [-1, 1]).
+MAX_ABS_HIDDEN = 1e100
 
 
 class BeliefProbe(NamedTuple):
@@ -40,8 +44,8 @@ class BeliefProbe(NamedTuple):
 
     def predict(self, hidden) -> np.ndarray:
         """psi(h): (..., k) -> (..., m) probabilities."""
-        h = check_float_array(hidden, "hidden")
-        if h.shape[-1] != self.W.shape[0]:
+        h = check_float_array(hidden, "hidden", max_abs=MAX_ABS_HIDDEN)
+        if h.ndim == 0 or h.shape[-1] != self.W.shape[0]:
             raise ValueError(f"hidden must have k = {self.W.shape[0]} units in its last axis "
                              f"(got shape {h.shape})")
         z = (h - self.mean) / self.scale
@@ -66,14 +70,11 @@ def fit_belief_probe(hidden, beliefs, *, test_fraction: float = 0.5, ridge: floa
         ridge: L2 penalty on W (keeps the fit finite when a belief is exactly 0 or 1).
         rng: seed or Generator for the split of sequences.
     """
-    h = check_float_array(hidden, "hidden", 3)
-    a = check_float_array(beliefs, "beliefs", 3)
+    h = check_float_array(hidden, "hidden", 3, max_abs=MAX_ABS_HIDDEN)
+    a = check_prob_rows(beliefs, "beliefs", 3)
     if h.shape[:2] != a.shape[:2]:
         raise ValueError(f"hidden (n, T, k) and beliefs (n, T, m) must share n and T "
                          f"(got shapes {h.shape} and {a.shape})")
-    if (a < 0).any() or np.abs(a.sum(-1) - 1).max() > 1e-6:
-        raise ValueError("beliefs must be probability vectors along the last axis "
-                         "(non-negative, summing to 1)")
     test_fraction = check_real(test_fraction, "test_fraction", 0.0, 1.0, low_open=True,
                                high_open=True)
     ridge = check_real(ridge, "ridge", 0.0)
@@ -81,10 +82,17 @@ def fit_belief_probe(hidden, beliefs, *, test_fraction: float = 0.5, ridge: floa
     n, _, k = h.shape
     m = a.shape[2]
     n_test = int(round(test_fraction * n))
-    if n_test < 1 or n - n_test < 1:
+    if n < 2:
         raise ValueError(f"need at least 2 sequences to fit and test a probe (got n = {n})")
+    if n_test < 1 or n - n_test < 1:
+        raise ValueError(f"test_fraction = {test_fraction} of n = {n} sequences leaves "
+                         f"{n_test} to test and {n - n_test} to fit: each needs at least one")
     perm = gen.permutation(n)
     test, fit = perm[:n_test], perm[n_test:]
+    for part, rows in (("held-out", test), ("fitting", fit)):
+        if np.ptp(a[rows].reshape(-1, a.shape[2]), axis=0).max() == 0:
+            raise ValueError(f"the beliefs of the {part} sequences are all the same, so R^2 is "
+                             "undefined there: give sequences whose beliefs vary")
     hf, af = h[fit].reshape(-1, k), a[fit].reshape(-1, m)
     mean, scale = hf.mean(0), hf.std(0)
     scale = np.where(scale > 1e-12, scale, 1.0)

@@ -34,7 +34,17 @@ from torch import nn
 
 from ..sampling import inverse_cdf
 from ..threads import torch_threads
-from ..validate import as_rng, check_int, check_obs, check_prob_vector, check_real
+from ..validate import (
+    as_array,
+    as_rng,
+    check_bool,
+    check_int,
+    check_integers,
+    check_obs,
+    check_prob_vector,
+    check_real,
+    check_size,
+)
 from .cells import ReadoutRNN
 
 _CHUNK = 4096  # sequences per forward pass at evaluation time
@@ -71,9 +81,12 @@ def check_sequences(obs, n_symbols: int, name: str = "obs") -> tuple[np.ndarray,
 
 def _padding_hint(obs) -> str:
     try:
-        arr = np.asarray(obs, dtype=np.float64)
-    except (TypeError, ValueError):
+        arr = as_array(obs, "obs")
+    except ValueError:
         return ""
+    if arr.dtype.kind not in "biuf":
+        return ""
+    arr = arr.astype(np.float64)
     if arr.ndim != 2 or arr.size == 0:
         return ""
     pad = np.isnan(arr) | (arr < 0)
@@ -111,6 +124,7 @@ class EmpiricalFirstSymbol:
         arr, _ = check_sequences(obs, K)
         pseudocount = check_real(pseudocount, "pseudocount", 0.0)
         counts = np.bincount(arr[:, 0], minlength=K) + pseudocount
+        counts = counts / counts.max()  # a pseudocount near 1e308 must not overflow the sum
         return cls(counts / counts.sum())
 
     @classmethod
@@ -124,14 +138,15 @@ class EmpiricalFirstSymbol:
         return self.probs.shape[0]
 
     def log_prob(self, x) -> np.ndarray:
-        """log P(X_1 = x) for symbols x (any shape); -inf for a symbol never seen."""
-        x = np.asarray(x)
+        """log P(X_1 = x) for symbols x in [0, K) (any shape; a scalar gives a 0-d array);
+        -inf for a symbol of probability zero (never seen, without a pseudocount)."""
+        x = check_integers(x, "x", "symbols", 0, self.n_symbols)
         with np.errstate(divide="ignore"):
             return np.log(self.probs)[x]
 
     def sample(self, n: int, rng=None) -> np.ndarray:
-        """(n,) int64 draws of X_1."""
-        n = check_int(n, "n", minimum=0)
+        """(n,) int64 draws of X_1, n >= 1."""
+        n = check_int(n, "n (number of draws)", minimum=1)
         u = as_rng(rng).random(n)
         idx = np.searchsorted(np.cumsum(self.probs), u, side="right")
         return np.minimum(idx, self.n_symbols - 1).astype(np.int64)
@@ -193,9 +208,17 @@ class SequenceRNN(ReadoutRNN):
 
     def emit(self, state: torch.Tensor) -> torch.Tensor:
         """g_beta: state (B, S) -> P(next symbol) (B, K), from the top layer's h."""
+        return torch.softmax(self._emit_logits(state), dim=-1)
+
+    def emit_log(self, state: torch.Tensor) -> torch.Tensor:
+        """log g_beta: state (B, S) -> log P(next symbol) (B, K), by a log-softmax (finite
+        for finite logits, where the log of :meth:`emit` can underflow to -inf)."""
+        return torch.log_softmax(self._emit_logits(state), dim=-1)
+
+    def _emit_logits(self, state: torch.Tensor) -> torch.Tensor:
         L, k = self.num_layers, self.hidden_size
         top = state[:, (L - 1) * k: L * k]  # (B, k)
-        return torch.softmax(self.head(top), dim=-1)
+        return self.head(top)
 
     def _unflatten(self, state: torch.Tensor):
         B, L, k = state.shape[0], self.num_layers, self.hidden_size
@@ -226,16 +249,21 @@ class SequenceRNN(ReadoutRNN):
         in the paper's 1-based notation (the convention of :meth:`probrnn.HMM.predict_next`).
         """
         arr, single = check_sequences(obs, self.n_symbols)
+        out = self._evaluate(arr, torch.softmax)
+        return out[0] if single else out
+
+    def _evaluate(self, arr: np.ndarray, fn) -> np.ndarray:
+        """``fn`` (softmax or log_softmax) of the float64 logits for checked (n, T) symbols."""
         net = self.float64_copy()
         out = np.empty(arr.shape + (self.n_symbols,))
         with torch.no_grad():
             for lo in range(0, arr.shape[0], _CHUNK):
                 x = torch.as_tensor(arr[lo: lo + _CHUNK], device=net.device)
-                out[lo: lo + _CHUNK] = torch.softmax(net(x), dim=-1).cpu().numpy()
-        return out[0] if single else out
+                out[lo: lo + _CHUNK] = fn(net(x), dim=-1).cpu().numpy()
+        return out
 
     @single_threaded
-    def log_likelihood(self, obs, first_model=None) -> np.ndarray:
+    def log_likelihood(self, obs, first_model=None, allow_zero=False) -> np.ndarray:
         """Log-probability of each sequence: (n, T) -> (n,); (T,) -> float.
 
         ``first_model=None`` (the default): X_1 is **not** modelled and the result is
@@ -243,20 +271,32 @@ class SequenceRNN(ReadoutRNN):
         Remark 1). ``first_model`` an :class:`EmpiricalFirstSymbol` or a (K,) probability
         vector: X_1 is modelled by it and the result is the joint log P(x_1..T) =
         log P(x_1) + log P(x_2..T | x_1).
+
+        The network's log-probabilities come from a log-softmax, so they are finite however
+        extreme its logits. A first symbol of probability zero under ``first_model`` raises
+        ``ValueError`` naming the sequence (as :meth:`probrnn.HMM.log_likelihood` does), unless
+        ``allow_zero=True``, when that sequence's log-likelihood is ``-inf``.
         """
         arr, single = check_sequences(obs, self.n_symbols)
-        probs = self.predict_next(arr)  # (n, T, K)
-        n, T = arr.shape
-        with np.errstate(divide="ignore"):
-            picked = np.log(np.take_along_axis(probs[:, :-1], arr[:, 1:, None], axis=2)[..., 0])
-        ll = picked.sum(axis=1)  # (n,)
+        allow_zero = check_bool(allow_zero, "allow_zero")
         if first_model is not None:
             if not isinstance(first_model, EmpiricalFirstSymbol):
                 first_model = EmpiricalFirstSymbol(first_model)
             if first_model.n_symbols != self.n_symbols:
                 raise ValueError(f"first_model has {first_model.n_symbols} symbols, the RNN "
                                  f"{self.n_symbols}")
-            ll = ll + first_model.log_prob(arr[:, 0])
+            first = first_model.log_prob(arr[:, 0])  # (n,)
+            if not allow_zero and np.isneginf(first).any():
+                i = int(np.flatnonzero(np.isneginf(first))[0])
+                raise ValueError(f"observation sequence {i} has probability zero under "
+                                 f"first_model: its first symbol {arr[i, 0]} has P(X_1) = 0 "
+                                 "(fit first_model with a pseudocount, or pass allow_zero=True)")
+        log_probs = self._evaluate(arr[:, :-1], torch.log_softmax) if arr.shape[1] > 1 else \
+            np.zeros((arr.shape[0], 0, self.n_symbols))
+        picked = np.take_along_axis(log_probs, arr[:, 1:, None], axis=2)[..., 0]  # (n, T-1)
+        ll = picked.sum(axis=1)  # (n,)
+        if first_model is not None:
+            ll = ll + first
         return float(ll[0]) if single else ll
 
     @single_threaded
@@ -267,8 +307,9 @@ class SequenceRNN(ReadoutRNN):
         sequence; an (n,) array -> those symbols; an :class:`EmpiricalFirstSymbol` -> drawn
         from it. Then X_{t+1} ~ g_beta(h_t) by the inverse CDF of one uniform per step.
         """
-        n = check_int(n, "n (number of sequences)", minimum=0)
+        n = check_int(n, "n (number of sequences)", minimum=1)
         T = check_int(T, "T (sequence length)", minimum=1)
+        check_size(n * T, "sample(n, T)", "symbols")
         gen = as_rng(rng)
         x1 = resolve_first(first, n, self.n_symbols, self.first_model, gen)
         net = self.float64_copy()
@@ -293,14 +334,13 @@ def resolve_first(first, n: int, K: int, default: EmpiricalFirstSymbol,
         if first.n_symbols != K:
             raise ValueError(f"first-symbol model has {first.n_symbols} symbols, the RNN {K}")
         return first.sample(n, gen)
+    what = f"first must be a symbol, an (n,) = ({n},) array of symbols or an EmpiricalFirstSymbol"
     try:
-        x1 = np.asarray(first)
-    except ValueError:
-        x1 = np.asarray(first, dtype=object)
+        x1 = check_integers(first, "first", "symbols", 0, K)
+    except ValueError as err:  # our own check: say what first may be, then what is wrong
+        raise ValueError(f"{what} ({err})") from None
     if x1.ndim == 0:
         x1 = np.full(n, x1)
-    if x1.dtype == object or x1.shape != (n,):
-        raise ValueError(f"first must be a symbol, an (n,) = ({n},) array of symbols or an "
-                         f"EmpiricalFirstSymbol (got shape {x1.shape})")
-    arr, _ = check_sequences(x1, K, name="first")
-    return arr[0]
+    if x1.shape != (n,):
+        raise ValueError(f"{what} (got shape {x1.shape})")
+    return x1

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from ..figures.hmm_forward import belief_trajectories
 from ..hmm import HMM
+from ..validate import MAX_SEED, check_seed
 from .live import live_controls_enabled, static_placeholder
 
 
 def belief_run(m: int, n_symbols: int, T: int, seed: int):
     """(states (T,), obs (T,), filtered (T, m)) for one sequence of a random HMM."""
+    seed = check_seed(seed)
     hmm = HMM.random(m, n_symbols, rng=seed)
-    states, obs = hmm.sample(1, T, rng=seed + 1)
+    states, obs = hmm.sample(1, T, rng=(seed + 1) % (MAX_SEED + 1))
     return states[0], obs[0], hmm.filter(obs[0])
 
 

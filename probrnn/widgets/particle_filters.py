@@ -10,6 +10,7 @@ import numpy as np
 from ..experiments.particle_filters import compare_one, experiment_hmm
 from ..figures.particle_filters import belief_comparison, particle_time_slider
 from ..particle_filter import ParticleFilterRNN
+from ..validate import check_int, check_seed
 from .live import live_controls_enabled, static_placeholder
 
 M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -19,6 +20,9 @@ K_OPTIONS = (1, 2, 5, 10, 20, 50)
 def particle_trace(M: int, seed: int, sequence: int = 0, T: int = 8):
     """(proposed, weights, resampled (T, M), obs, states (T,), forward (T, m)) for one sequence
     of the chapter's HMM, stepped through :class:`ParticleFilterRNN` with ``seed``."""
+    M, seed = check_int(M, "M", minimum=1), check_seed(seed)
+    sequence = check_int(sequence, "sequence", minimum=0)
+    T = check_int(T, "T (sequence length)", minimum=1)
     hmm = experiment_hmm(0)
     states, obs = hmm.sample(sequence + 1, T, rng=seed)
     states, obs = states[sequence], obs[sequence]

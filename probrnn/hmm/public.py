@@ -1,0 +1,63 @@
+"""The forward algorithm's public entry points: :func:`hmm_filter` and :func:`predict_next`
+for any array-likes, validated once.
+
+Chapter 1, *Hidden Markov models and the forward algorithm*. The pure functions of
+:mod:`probrnn.hmm.forward` trust their inputs (float64 parameters that are already
+probabilities, (n, T) int64 symbols): they are what :class:`probrnn.HMM` and the smoother call
+in their loops. The names exported by ``probrnn`` and ``probrnn.hmm`` are these thin wrappers,
+which check and convert everything first, exactly as :class:`probrnn.HMM` does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validate import check_bool, check_prob_rows
+from . import forward
+from .forward import FilterResult
+from .model import HMM
+
+
+def hmm_filter(startprob, transmat, emissionprob, obs, allow_zero=False) -> FilterResult:
+    """The scaled forward algorithm, batched over sequences, for any array-like inputs.
+
+    Args:
+        startprob: (m,) initial distribution pi.
+        transmat: (m, m) row-stochastic A, ``A[i, j] = p(H_{t+1} = j | H_t = i)``.
+        emissionprob: (m, K) row-stochastic B, ``B[i, x] = p(X_t = x | H_t = i)``.
+        obs: (n, T) or (T,) integer symbols in [0, K).
+        allow_zero: a sequence of probability zero raises ValueError (as in
+            :meth:`probrnn.HMM.filter`) unless True, when its ``log_normalizers`` are -inf from
+            the impossible step on and its beliefs all zero.
+
+    Returns:
+        :class:`~probrnn.hmm.forward.FilterResult`: ``filtered`` (n, T, m) p(H_t | x_1..t) and
+        ``log_normalizers`` (n, T) log p(x_t | x_1..t-1); a single (T,) sequence gives (T, m)
+        and (T,). ``result.log_likelihood`` is log p(x_1..T).
+
+    The parameters are validated like :class:`probrnn.HMM`'s (shapes, entries in [0, 1], rows
+    summing to 1 within 1e-6, then renormalised).
+    """
+    hmm = HMM(startprob, transmat, emissionprob)
+    allow_zero = check_bool(allow_zero, "allow_zero")
+    res, single = hmm._forward(obs)
+    if not allow_zero:
+        hmm._raise_if_impossible(res)
+    if single:
+        return FilterResult(res.filtered[0], res.log_normalizers[0])
+    return res
+
+
+def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
+    """p(X_{t+1} | x_1..t) from filtered beliefs p(H_t | x_1..t): (..., m) -> (..., K).
+
+    ``filtered`` must hold probability vectors along its last axis; ``transmat`` (m, m) and
+    ``emissionprob`` (m, K) are validated like :class:`probrnn.HMM`'s.
+    """
+    belief = check_prob_rows(filtered, "filtered")
+    m = belief.shape[-1]
+    hmm = HMM(np.full(m, 1.0 / m), transmat, emissionprob)
+    return forward.predict_next(belief, hmm.transmat, hmm.emissionprob)
+
+
+__all__ = ["hmm_filter", "predict_next"]
