@@ -197,11 +197,19 @@ def test_float64_training():
     assert hist.settings["dtype"] == "float64"
 
 
-def test_diverging_training_is_reported_not_returned(small):
+def test_diverging_training_is_reported_not_returned(small, monkeypatch):
     hmm, obs, states = small
+    with pytest.raises(ValueError, match="lr must be <= 10"):
+        fit_state_rnn(obs, states, n_symbols=3, n_states=2, hidden_size=4, lr=1e38)
+    import probrnn.training.trainer as trainer
+
+    def nan_loss(model, obs, targets, mask, chunk=512):  # a run whose loss is never finite
+        return torch.full((obs.shape[0],), float("nan"), dtype=torch.float64)
+
+    monkeypatch.setattr(trainer, "held_out_loss", nan_loss)
     with pytest.raises(ValueError, match="diverged"):
-        fit_state_rnn(obs, states, n_symbols=3, n_states=2, hidden_size=4, lr=1e38,
-                      max_steps=30, eval_every=10)
+        fit_state_rnn(obs, states, n_symbols=3, n_states=2, hidden_size=4, max_steps=30,
+                      eval_every=10, patience=2)
 
 
 # ---------------------------------------------------------------------- sequence RNNs

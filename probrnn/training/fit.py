@@ -25,6 +25,7 @@ from ..rnn.real_input import LOSSES, RealInputRNN
 from ..rnn.sequence import EmpiricalFirstSymbol, SequenceRNN, check_sequences
 from ..rnn.state import StateRNN
 from ..validate import (
+    check_bool,
     check_choice,
     check_device,
     check_dtype,
@@ -180,7 +181,25 @@ def _histories(fit, n_tasks: int, restarts: int, extra):
         yield i * restarts + chosen, hist
 
 
-def _common(n_symbols, hidden_size, cell, num_layers, device, dtype, threads):
+def _tasks(tasks) -> list:
+    """The tasks as a non-empty list of FitTask (a single FitTask is a list of one)."""
+    if isinstance(tasks, FitTask):
+        return [tasks]
+    if isinstance(tasks, (str, bytes)) or not hasattr(tasks, "__iter__"):
+        raise ValueError(f"tasks must be a FitTask or a sequence of FitTask (got "
+                         f"{type(tasks).__name__}: {tasks!r})")
+    tasks = list(tasks)
+    if not tasks:
+        raise ValueError("tasks is empty: pass at least one FitTask")
+    for i, task in enumerate(tasks):
+        if not isinstance(task, FitTask):
+            raise ValueError(f"tasks[{i}] must be a FitTask (got {type(task).__name__})")
+    return tasks
+
+
+def _common(n_symbols, hidden_size, cell, num_layers, device, dtype, threads, progress=None):
+    if progress is not None:
+        check_bool(progress, "progress")
     n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
     hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
     num_layers = check_int(num_layers, "num_layers", minimum=1)
@@ -208,16 +227,12 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
         A list of ``(model, history)``, one per task, in order.
     """
     n_symbols, hidden_size, cell, num_layers, device, dtype = _common(
-        n_symbols, hidden_size, cell, num_layers, device, dtype, threads)
+        n_symbols, hidden_size, cell, num_layers, device, dtype, threads, progress)
     rule = _rule(rule, settings)
-    tasks = list(tasks) if not isinstance(tasks, FitTask) else [tasks]
-    if not tasks:
-        raise ValueError("tasks is empty: pass at least one FitTask")
+    tasks = _tasks(tasks)
     restarts = rule.restarts_for(hidden_size)
     data, seeds, n_out, extra, T = [], [], [], [], None
     for i, task in enumerate(tasks):
-        if not isinstance(task, FitTask):
-            raise ValueError(f"tasks[{i}] must be a FitTask (got {type(task).__name__})")
         if task.states is None or task.n_states is None:
             raise ValueError(f"tasks[{i}] needs states and n_states to train a state RNN")
         n_states = check_int(task.n_states, f"tasks[{i}].n_states", minimum=1)
@@ -281,7 +296,7 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
         ``(model, history)``: the trained :class:`StateRNN` (``model.predict_proba(obs)`` gives
         (n, T, m) numpy probabilities) and its :class:`FitHistory`.
     """
-    task = FitTask(obs, states, n_states, seed)
+    task = FitTask(obs, states, check_int(n_states, "n_states", minimum=1), check_seed(seed))
     [(net, hist)] = fit_state_rnns([task], n_symbols=n_symbols, hidden_size=hidden_size,
                                    cell=cell, num_layers=num_layers, rule=rule, device=device,
                                    dtype=dtype, progress=progress, threads=threads, **settings)
@@ -298,17 +313,13 @@ def fit_sequence_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "r
     all at once, by the training rule. Returns the models, each with its ``history``
     (:class:`FitHistory`) and ``first_model`` (the first-symbol frequencies of its data)."""
     n_symbols, hidden_size, cell, num_layers, device, dtype = _common(
-        n_symbols, hidden_size, cell, num_layers, device, dtype, threads)
+        n_symbols, hidden_size, cell, num_layers, device, dtype, threads, progress)
     rule = _rule(rule, settings)
     first_pseudocount = check_real(first_pseudocount, "first_pseudocount", 0.0)
-    tasks = list(tasks) if not isinstance(tasks, FitTask) else [tasks]
-    if not tasks:
-        raise ValueError("tasks is empty: pass at least one FitTask")
+    tasks = _tasks(tasks)
     restarts = rule.restarts_for(hidden_size)
     data, seeds, extra, firsts, T = [], [], [], [], None
     for i, task in enumerate(tasks):
-        if not isinstance(task, FitTask):
-            raise ValueError(f"tasks[{i}] must be a FitTask (got {type(task).__name__})")
         obs, _ = check_sequences(task.obs, n_symbols, name=f"tasks[{i}].obs")
         if obs.shape[1] < 2:
             raise ValueError(f"tasks[{i}].obs needs sequences of length T >= 2 to have a next "
@@ -366,7 +377,7 @@ def fit_sequence_rnn(obs, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
         The trained model (in eval mode) with ``history`` (:class:`FitHistory`) and
         ``first_model``.
     """
-    [net] = fit_sequence_rnns([FitTask(obs, seed=seed)], n_symbols=n_symbols,
+    [net] = fit_sequence_rnns([FitTask(obs, seed=check_seed(seed))], n_symbols=n_symbols,
                               hidden_size=hidden_size, cell=cell, num_layers=num_layers,
                               rule=rule, device=device, dtype=dtype,
                               first_pseudocount=first_pseudocount, progress=progress,
@@ -389,13 +400,11 @@ def fit_real_input_rnns(tasks, *, input_size: int, hidden_size: int, loss: str =
     Returns a list of ``(model, history)``, one per task, in order.
     """
     _, hidden_size, cell, num_layers, device, dtype = _common(
-        1, hidden_size, cell, num_layers, device, dtype, threads)
+        1, hidden_size, cell, num_layers, device, dtype, threads, progress)
     input_size = check_int(input_size, "input_size", minimum=1)
     loss = check_choice(loss, "loss", LOSSES)
     rule = _rule(rule, settings)
-    tasks = list(tasks) if not isinstance(tasks, FitTask) else [tasks]
-    if not tasks:
-        raise ValueError("tasks is empty: pass at least one FitTask")
+    tasks = _tasks(tasks)
     if loss == "cross_entropy":
         if n_out is None:
             raise ValueError("loss='cross_entropy' needs n_out, the number of bins")
@@ -403,7 +412,7 @@ def fit_real_input_rnns(tasks, *, input_size: int, hidden_size: int, loss: str =
     restarts = rule.restarts_for(hidden_size)
     data, seeds, extra, shape = [], [], [], None
     for i, task in enumerate(tasks):
-        if not isinstance(task, FitTask) or task.states is None:
+        if task.states is None:
             raise ValueError(f"tasks[{i}] must be a FitTask with obs and states (the targets)")
         obs = check_float_array(task.obs, f"tasks[{i}].obs", 3).astype(np.float32)
         if obs.shape[-1] != input_size:

@@ -57,9 +57,9 @@ class TrainingRule:
 
     def __post_init__(self):
         check_int(self.batch_size, "batch_size", minimum=1)
-        if self.lr is not None:
-            check_real(self.lr, "lr", 0.0, low_open=True)
-        check_real(self.lr_scale, "lr_scale", 0.0, low_open=True)
+        if self.lr is not None:  # Adam moves each weight by about lr per step: above 10 it
+            check_real(self.lr, "lr", 0.0, 10.0, low_open=True)  # can only diverge
+        check_real(self.lr_scale, "lr_scale", 0.0, 10.0, low_open=True)
         check_int(self.eval_every, "eval_every", minimum=1)
         check_int(self.plateau, "plateau", minimum=1)
         check_int(self.patience, "patience", minimum=1)
