@@ -52,7 +52,7 @@ FIG7 = {
     "quick": dict(sizes=(1, 5, 20), n_reps=2, n_train=1000, n_test=500, max_steps=300,
                   data=((), ())),
     "paper": dict(sizes=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000), n_reps=3, n_train=20000,
-                  n_test=1000, max_steps=None, data=((200, 1000), (5000, 60000))),
+                  n_test=1000, max_steps=None, data=((200, 500), (5000, 60000))),
 }
 CONVERGENCE = {
     "quick": dict(Ms=(10, 30, 100, 300, 1000), n_test=100, n_reps=2),
@@ -146,7 +146,7 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
     Args:
         scale: "quick" (d in {1, 5, 20}, 2 replicates, small training sets: seconds) or
             "paper" (d = 1, 2, 5, ..., 1000, 3 replicates, n_train = 20,000 as in the paper,
-            n_test = 1,000; plus RNNs with d = 200 and 1,000 trained on 5,000 and 60,000
+            n_test = 1,000; plus RNNs with d = 200 and 500 trained on 5,000 and 60,000
             sequences, ``part == "data"``).
         seed: base seed (the HMM, the test set and every replicate derive from it).
         sizes, n_reps: override the grid (no data rows then).
@@ -171,8 +171,9 @@ def fig7(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, workers=N
     data = evaluation_set(seed, cfg["n_test"])
     rows = [pf_row(seed, scale, d, r, cfg["n_test"], data) for d in sizes for r in reps]
     if rnn:
-        jobs = [(seed, scale, d, reps, cfg["n_train"], cfg["n_test"], cfg["max_steps"], "grid")
-                for d in sizes]
+        # wide networks one replicate per job, so that both workers share them
+        jobs = [(seed, scale, d, group, cfg["n_train"], cfg["n_test"], cfg["max_steps"], "grid")
+                for d in sizes for group in ([(r,) for r in reps] if d >= 200 else [reps])]
         data_sizes, data_ns = cfg["data"]
         if not custom:
             jobs += [(seed, scale, d, reps[:1], n, cfg["n_test"], cfg["max_steps"], "data")
