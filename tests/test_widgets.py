@@ -41,9 +41,9 @@ def test_belief_explorer_redraws_on_change(interactive):
 
 
 @pytest.mark.parametrize("module,name", [
-    ("probrnn.widgets_forward", "rnn_forward_explorer"),
-    ("probrnn.widgets_particles", "pf_rnn_explorer"),
-    ("probrnn.widgets_generative", "predictive_widget"),
+    ("probrnn.widgets.rnn_forward", "rnn_forward_explorer"),
+    ("probrnn.widgets.particle_filters", "pf_rnn_explorer"),
+    ("probrnn.widgets.rnn_generative", "predictive_widget"),
 ])
 def test_chapter_widgets_build(interactive, module, name):
     import importlib

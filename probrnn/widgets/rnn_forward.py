@@ -44,8 +44,9 @@ def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, max_steps: int = 600
         with out:
             out.clear_output(wait=True)
             display(fig)
-        secs = res["history"].seconds
-        status.value = f"trained in {secs:.1f} s"
+        rec = res["history"].record()
+        status.value = (f"trained in {rec['train_seconds']:.1f} s, {rec['steps']} steps "
+                        f"(stopped: {rec['stop']})")
         button.disabled = False
 
     button.on_click(run)
