@@ -3,6 +3,6 @@ their kernels (which inherit this environment) build no live widgets (see probrn
 
 import os
 
-from probrnn.live import STATIC_ENV
+from probrnn.widgets.live import STATIC_ENV
 
 os.environ[STATIC_ENV] = "1"

@@ -122,6 +122,29 @@ def _logmatmulexp(log_a, log_b):
         return np.log(prod) + a_max + b_max
 
 
+def first_impossible_step(log_normalizers) -> np.ndarray:
+    """(n, T) log-normalisers -> (n,) the first t with a ``-inf`` one (x_t impossible given
+    x_1..t-1), or -1 for a sequence of positive probability."""
+    impossible = np.isneginf(log_normalizers)
+    return np.where(impossible.any(axis=1), np.argmax(impossible, axis=1), -1)
+
+
+def raise_if_impossible(first_step, undefined: str, under: str = "the model") -> None:
+    """Raise a ValueError naming the first sequence whose ``first_step`` (n,) is not -1, the
+    step at which it became impossible and how many sequences are affected; ``undefined`` says
+    what cannot be computed for it."""
+    seqs = np.flatnonzero(np.asarray(first_step) >= 0)
+    if seqs.size:
+        i = int(seqs[0])
+        t = int(first_step[i])
+        raise ValueError(
+            f"observation sequence {i} has probability zero under {under}: its symbol at "
+            f"t = {t} (0-based) is impossible given the symbols before it "
+            f"({seqs.size} sequence(s) affected: {seqs[:10].tolist()}); "
+            f"{undefined} is undefined"
+        )
+
+
 def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
     """p(X_{t+1} | x_{1:t}) from the filtered beliefs: (..., m) -> (..., K)."""
     return (filtered @ transmat) @ emissionprob
