@@ -23,7 +23,6 @@ against one core. Not a test: numbers depend on the machine and its load.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import time
 
@@ -32,6 +31,7 @@ from hmmlearn.hmm import CategoricalHMM
 
 from probrnn import HMM
 from probrnn.hmm.baum_welch import baum_welch
+from probrnn.threads import blas_threads
 
 
 def best_of(fn, repeat=3):
@@ -94,11 +94,7 @@ def main(argv=None):
     ap.add_argument("--blas-threads", type=int, default=1,
                     help="threads for numpy's BLAS (0: leave the default)")
     args = ap.parse_args(argv)
-    limit = contextlib.nullcontext()
-    if args.blas_threads > 0:
-        from threadpoolctl import threadpool_limits
-
-        limit = threadpool_limits(args.blas_threads, user_api="blas")
+    limit = blas_threads(args.blas_threads or None)
     print(f"n = {args.n} sequences, T = {args.T}, K = {args.K} symbols; best of {args.repeats} "
           f"runs each; hmmlearn's 'scaling' implementation; BLAS threads: "
           f"{args.blas_threads or 'default'}")

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..hmm import HMM
 from ..metrics import next_symbol_cross_entropy
-from ..threads import map_threads
+from ..threads import blas_threads, map_threads
 from ..training import FitTask, fit_sequence_rnn, fit_sequence_rnns
 from ..validate import as_rng, check_choice, check_int, check_int_grid, check_real, check_seed
 from .common import workers_for
@@ -293,9 +293,11 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
                       flush=True)
         return frames
 
-    # the largest m first, so that two workers finish together
+    # the largest m first, so that two workers finish together; one BLAS thread each, as
+    # map_threads gives each one torch thread
     jobs = [(m, rep) for m in sorted(ms, reverse=True) for rep in range(cfg.replicates)]
-    done = dict(zip(jobs, map_threads(group, jobs, workers), strict=True))
+    with blas_threads(1):
+        done = dict(zip(jobs, map_threads(group, jobs, workers), strict=True))
     return pd.concat([f for m in ms for rep in range(cfg.replicates) for f in done[(m, rep)]],
                      ignore_index=True)
 
