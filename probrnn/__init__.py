@@ -6,7 +6,7 @@ The package is organised by the book's concepts, one per subpackage or file:
 =====================  ======================================================  =============
 module                 what                                                    chapter
 =====================  ======================================================  =============
-``hmm``                the HMM, the forward algorithm, brute-force references  1
+``hmm``                the HMM; filter, smoother, Viterbi, Baum-Welch          1, 2
 ``rnn``                the RNN models: next-symbol, state-predicting, exact    2, 3
 ``training``           the one training rule and the one trainer               2, 3, 4
 ``graphical``          the RNN as a graphical model; Theorem 5, Prop. 4        2
@@ -27,7 +27,7 @@ before anything heavy is loaded.
 
 import importlib
 
-from .hmm import HMM, BeliefOperators, FilterResult, hmm_filter
+from .hmm import HMM, BeliefOperators, FilterResult, hmm_filter, hmm_smooth, hmm_viterbi
 from .particle_filter import ParticleFilterResult, ParticleFilterRNN, particle_filter
 
 # name -> the subpackage it is imported from on first use (these need torch)
@@ -77,6 +77,8 @@ __all__ = [
     "BeliefOperators",
     "FilterResult",
     "hmm_filter",
+    "hmm_smooth",
+    "hmm_viterbi",
     "SequenceRNN",
     "fit_sequence_rnn",
     "fit_sequence_rnns",

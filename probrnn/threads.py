@@ -4,6 +4,7 @@
   networks are small, and a recurrent step is a chain of short operations: on a 2-core machine
   two threads that meet at every small product are slower than one (5-40x when the machine is
   busy), and one thread also makes results independent of the core count.
+* :func:`blas_threads`: the same for numpy's BLAS, whose small products behave alike.
 * :func:`map_threads`: run independent jobs (say, the groups of a training sweep) in worker
   threads of this process, each with one torch thread, so that every core is busy. Torch releases
   Python's lock inside its operations, so the workers compute at the same time; unlike worker
@@ -47,6 +48,26 @@ def torch_threads(num_threads):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def blas_threads(num_threads):
+    """Run the block with numpy's BLAS limited to ``num_threads`` threads (None: leave as is),
+    then restore (through threadpoolctl; the limit is process-wide).
+
+    The HMM code's products are small ((n, m) x (m, m) with m <= 64): on a 2-core machine two
+    BLAS threads that meet at every product are slower than one, and with worker threads that
+    each start two of them, or on a busy machine, many times slower (a Baum-Welch sweep used 20
+    times the CPU time).
+    """
+    if num_threads is None:
+        yield
+        return
+    num_threads = check_int(num_threads, "num_threads", minimum=1)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(num_threads, user_api="blas"):
+        yield
 
 
 def default_workers(parallel: bool) -> int:

@@ -8,10 +8,10 @@ the RNN approaches. We do it on data from random *sticky* HMMs (:func:`sticky_hm
 * ``optimum``: the true HMM's forward algorithm, :meth:`probrnn.HMM.predict_next`;
 * ``rnn``: a :class:`probrnn.SequenceRNN` fitted to the observations only by maximum
   conditional likelihood, by the book's training rule (:func:`probrnn.fit_sequence_rnn`);
-* ``baum_welch``: an hmmlearn ``CategoricalHMM`` with the true m, fitted by Baum-Welch (EM) on
+* ``baum_welch``: an HMM with the true m, fitted by Baum-Welch (EM, :meth:`probrnn.HMM.fit`) on
   the same observations from five random initialisations, keeping the one with the highest
   training likelihood (a single start can sit on a near-symmetric plateau for hundreds of
-  iterations), evaluated through :meth:`probrnn.HMM.from_hmmlearn`.
+  iterations).
 
 The score is the **excess cross-entropy** in nats per predicted symbol on a held-out test set,
 
@@ -38,7 +38,8 @@ import pandas as pd
 
 from ..hmm import HMM
 from ..metrics import TINY, next_symbol_cross_entropy
-from ..training import fit_sequence_rnn
+from ..threads import blas_threads, map_threads
+from ..training import FitTask, fit_sequence_rnn, fit_sequence_rnns
 from ..validate import (
     as_rng,
     check_bool,
@@ -52,6 +53,7 @@ from ..validate import (
     check_seed,
     check_table,
 )
+from .common import workers_for
 
 N_SYMBOLS = 3
 BW_FLOOR = 1e-6  # mixed into the Baum-Welch fit's rows so no test sequence has probability 0
@@ -134,13 +136,13 @@ def memoryless_cross_entropy(hmm: HMM, obs: np.ndarray) -> float:
 
 def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter: int,
                    tol: float, restarts: int = 5) -> tuple[HMM, dict]:
-    """hmmlearn's Baum-Welch with m states on ``train`` (n, T), best of ``restarts`` starts.
+    """Baum-Welch with m states on ``train`` (n, T), best of ``restarts`` starts
+    (:meth:`probrnn.HMM.fit`, batched over all training sequences).
 
-    Each start is a ``CategoricalHMM`` with hmmlearn's random initialisation (``random_state``
-    drawn from ``seed``) and its "scaling" forward-backward (the same fit as the default "log"
-    one, several times faster). The fit with the highest training log-likelihood is kept; its
-    rows are mixed with BW_FLOOR of the uniform distribution so that no test sequence has
-    probability zero.
+    The random starts (pi, every row of A and of B ~ Dirichlet(1)) are drawn one after the
+    other from ``numpy.random.default_rng(seed)``. The fit with the highest training
+    log-likelihood is kept; its rows are mixed with BW_FLOOR of the uniform distribution so
+    that no test sequence has probability zero.
     """
     m = check_int(m, "m", minimum=1)
     n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
@@ -149,30 +151,15 @@ def fit_baum_welch(train: np.ndarray, m: int, n_symbols: int, seed: int, n_iter:
     n_iter = check_int(n_iter, "n_iter", minimum=1)
     tol = check_real(tol, "tol", 0.0)
     restarts = check_int(restarts, "restarts", minimum=1)
-    from hmmlearn.hmm import CategoricalHMM
-
-    n, T = train.shape
-    X, lengths = train.reshape(-1, 1), [T] * n
-    states = np.random.default_rng(seed).integers(2**31, size=restarts)
-    best, best_ll, best_i = None, -np.inf, -1
-    for i, state in enumerate(states):
-        model = CategoricalHMM(n_components=m, n_features=n_symbols, n_iter=n_iter, tol=tol,
-                               random_state=int(state), implementation="scaling")
-        model.fit(X, lengths=lengths)
-        ll = model.score(X, lengths=lengths)
-        if ll > best_ll:
-            best, best_ll, best_i = model, ll, i
-    fitted = HMM.from_hmmlearn(best)
+    fitted, info = HMM.fit(train, m, n_symbols, n_iter=n_iter, tol=tol, rng=seed,
+                           restarts=restarts)
 
     def floor(p):
         return (1 - BW_FLOOR) * p + BW_FLOOR / p.shape[-1]
 
     smoothed = HMM(floor(fitted.startprob), floor(fitted.transmat), floor(fitted.emissionprob))
-    # hmmlearn's monitor also reports "converged" when it merely hit n_iter: tell them apart.
-    iters = int(best.monitor_.iter)
-    info = {"iterations": iters, "converged": bool(best.monitor_.converged and iters < n_iter),
-            "best_restart": best_i, "train_loglik": float(best_ll)}
-    return smoothed, info
+    return smoothed, {"iterations": info.iterations, "converged": info.converged,
+                      "best_restart": info.best_restart, "train_loglik": info.log_likelihood}
 
 
 # ---------------------------------------------------------------------------------- one cell
@@ -204,29 +191,52 @@ def compare_predictors(hmm: HMM, train: np.ndarray, test: np.ndarray, *, hidden_
     check_hmm(hmm)
     predictors = check_choices(predictors, "predictors", PREDICTORS, "predictor")
     K = hmm.n_symbols
-    ce_opt = next_symbol_cross_entropy(hmm.predict_next(test), test)
-    ce_mem = memoryless_cross_entropy(hmm, test)
+    scores = _optimal_scores(hmm, test)
     rows = []
     for name in predictors:
         start = time.perf_counter()
         if name == "rnn":
             rnn = fit_sequence_rnn(train, n_symbols=K, hidden_size=hidden_size, seed=rnn_seed,
                                    max_steps=max_steps, progress=False)
-            probs = rnn.predict_next(test)
-            rec = rnn.history.record()
-            extra = {**rec, "iterations": np.nan, "converged": rec["stop"] == "patience",
-                     "best_restart": rec["chosen_restart"], "train_loglik": np.nan,
-                     "n_params": rnn.n_params}
+            rows.append(_rnn_row(rnn, test, scores, start))
         elif name == "baum_welch":
-            fitted, info = fit_baum_welch(train, hmm.m, K, bw_seed, bw_iter, bw_tol, bw_restarts)
-            probs = fitted.predict_next(test)
-            extra = {**info, "n_params": fitted.n_params}
+            rows.append(_baum_welch_row(train, hmm, test, scores, bw_seed, bw_iter, bw_tol,
+                                        bw_restarts))
         else:
             raise ValueError(f"unknown predictor {name!r}: choose from {PREDICTORS}")
-        ce = next_symbol_cross_entropy(probs, test)
-        rows.append({"predictor": name, "ce": ce, "ce_optimal": ce_opt, "excess_ce": ce - ce_opt,
-                     "ce_memoryless": ce_mem, "seconds": time.perf_counter() - start, **extra})
     return rows
+
+
+def _optimal_scores(hmm: HMM, test: np.ndarray) -> tuple[float, float]:
+    """(ce_optimal, ce_memoryless) on ``test``."""
+    return (next_symbol_cross_entropy(hmm.predict_next(test), test),
+            memoryless_cross_entropy(hmm, test))
+
+
+def _row(name: str, probs: np.ndarray, test: np.ndarray, scores, seconds: float, extra: dict
+         ) -> dict:
+    ce_opt, ce_mem = scores
+    ce = next_symbol_cross_entropy(probs, test)
+    return {"predictor": name, "ce": ce, "ce_optimal": ce_opt, "excess_ce": ce - ce_opt,
+            "ce_memoryless": ce_mem, "seconds": seconds, **extra}
+
+
+def _rnn_row(rnn, test, scores, start: float) -> dict:
+    """The table row of a fitted RNN; ``seconds`` runs from ``start`` to now (after scoring)."""
+    probs = rnn.predict_next(test)
+    rec = rnn.history.record()
+    extra = {**rec, "iterations": np.nan, "converged": rec["stop"] == "patience",
+             "best_restart": rec["chosen_restart"], "train_loglik": np.nan,
+             "n_params": rnn.n_params}
+    return _row("rnn", probs, test, scores, time.perf_counter() - start, extra)
+
+
+def _baum_welch_row(train, hmm, test, scores, seed, n_iter, tol, restarts) -> dict:
+    start = time.perf_counter()
+    fitted, info = fit_baum_welch(train, hmm.m, hmm.n_symbols, seed, n_iter, tol, restarts)
+    probs = fitted.predict_next(test)
+    return _row("baum_welch", probs, test, scores, time.perf_counter() - start,
+                {**info, "n_params": fitted.n_params})
 
 
 def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: int = 0,
@@ -255,8 +265,28 @@ def _frame(rows, *, m, n, replicate, cfg, base, seeds) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------- the sweep
+def _group(m: int, rep: int, cfg: Scale, base: int, ns) -> list[pd.DataFrame]:
+    """The rows of one (m, replicate) for every n in ``ns``: its RNNs are trained side by side
+    (:func:`probrnn.training.fit_sequence_rnns`, one task per n with the same seed as alone, so
+    each gives the same network as :func:`compare_predictors`), then Baum-Welch per n."""
+    seeds, hmm, pool, test = _task(m, rep, cfg, base)
+    scores = _optimal_scores(hmm, test)
+    rnns = fit_sequence_rnns([FitTask(pool[:n], seed=seeds["rnn_seed"]) for n in ns],
+                             n_symbols=hmm.n_symbols, hidden_size=cfg.hidden_size,
+                             max_steps=cfg.max_steps, progress=False)
+    frames = []
+    for n, rnn in zip(ns, rnns, strict=True):
+        # seconds: the joint fit's wall-clock time until this network stopped, then scoring
+        fit_seconds = float(np.max(rnn.history.seconds))
+        rows = [_rnn_row(rnn, test, scores, time.perf_counter() - fit_seconds),
+                _baum_welch_row(pool[:n], hmm, test, scores, seeds["bw_seed"], cfg.bw_iter,
+                                cfg.bw_tol, cfg.bw_restarts)]
+        frames.append(_frame(rows, m=m, n=n, replicate=rep, cfg=cfg, base=base, seeds=seeds))
+    return frames
+
+
 def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
-               progress: bool | None = None) -> pd.DataFrame:
+               progress: bool | None = None, workers=None) -> pd.DataFrame:
     """The tidy table: one row per (m, n, replicate, predictor) with its seeds and scores.
 
     Args:
@@ -264,7 +294,13 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
         seed: base seed; every (m, replicate) spawns its HMM, data, RNN and Baum-Welch seeds
             from ``SeedSequence([seed, m, replicate])`` and the table records them.
         ms, ns: optional subsets of the scale's grid.
-        progress: print a line per grid point (default: at paper scale only).
+        progress: print a line per (m, replicate) (default: at paper scale only).
+        workers: worker threads, one (m, replicate) each (default: one per core, at most 2, at
+            paper scale; 1 at quick). Every row is the same whatever the number.
+
+    The RNNs of one (m, replicate) are trained side by side across the sizes n, each exactly
+    as alone (same seed, same network); an RNN row's ``seconds`` is the joint fit's time until
+    that network stopped, plus its scoring.
     """
     cfg = _scale(scale)
     progress = (scale == "paper") if progress is None else check_bool(progress, "progress")
@@ -274,21 +310,25 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
     bad = [n for n in ns if n not in cfg.ns]
     if bad:
         raise ValueError(f"ns {bad} are not on the {scale!r} grid {cfg.ns}")
-    frames = []
-    for m in ms:
-        for rep in range(cfg.replicates):
-            seeds, hmm, pool, test = _task(m, rep, cfg, seed)
-            for n in ns:
-                rows = compare_predictors(hmm, pool[:n], test, hidden_size=cfg.hidden_size,
-                                          rnn_seed=seeds["rnn_seed"], bw_seed=seeds["bw_seed"],
-                                          max_steps=cfg.max_steps, bw_iter=cfg.bw_iter,
-                                          bw_tol=cfg.bw_tol, bw_restarts=cfg.bw_restarts)
-                frames.append(_frame(rows, m=m, n=n, replicate=rep, cfg=cfg, base=seed,
-                                     seeds=seeds))
-                if progress:
-                    got = ", ".join(f"{r['predictor']} {r['excess_ce']:.4f}" for r in rows)
-                    print(f"[predictive] m={m} rep={rep} n={n}: excess {got}", flush=True)
-    return pd.concat(frames, ignore_index=True)
+    workers = workers_for(scale if isinstance(scale, str) else "quick", workers)
+
+    def group(m, rep):
+        frames = _group(m, rep, cfg, seed, ns)
+        if progress:
+            for f in frames:
+                got = ", ".join(f"{p} {e:.4f}" for p, e in zip(f["predictor"], f["excess_ce"],
+                                                                strict=True))
+                print(f"[predictive] m={m} rep={rep} n={f['n'].iloc[0]}: excess {got}",
+                      flush=True)
+        return frames
+
+    # the largest m first, so that two workers finish together; one BLAS thread each, as
+    # map_threads gives each one torch thread
+    jobs = [(m, rep) for m in sorted(ms, reverse=True) for rep in range(cfg.replicates)]
+    with blas_threads(1):
+        done = dict(zip(jobs, map_threads(group, jobs, workers), strict=True))
+    return pd.concat([f for m in ms for rep in range(cfg.replicates) for f in done[(m, rep)]],
+                     ignore_index=True)
 
 
 def summarize(df: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from .style import NEUTRAL, OKABE_ITO, with_alt
 
 PREDICTOR_STYLE = {
     "rnn": ("RNN (observations only)", OKABE_ITO[0], "circle"),
-    "baum_welch": ("Baum-Welch HMM (hmmlearn, true m)", OKABE_ITO[1], "diamond"),
+    "baum_welch": ("Baum-Welch HMM (true m)", OKABE_ITO[1], "diamond"),
     "memoryless": ("true marginals, ignoring the past", NEUTRAL, "x"),
 }
 

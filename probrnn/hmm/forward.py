@@ -61,8 +61,24 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
     # One gather of every likelihood p(x_t | H_t = .), stored time-major so that each step's
     # (n, m) block is contiguous; the beliefs then overwrite it in place, and the result is
     # returned as an (n, T, m) view.
-    out = emis_t[obs.T]  # (T, n, m)
+    out = np.take(emis_t, np.ascontiguousarray(obs.T), axis=0)  # (T, n, m); 4x emis_t[obs.T]
     log_c = np.empty((T, n))
+    # Rows are independent: taking them in blocks keeps each step's arrays in cache (a fifth
+    # faster at n = 10,000, m = 64) and gives bit-for-bit the same numbers.
+    block = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * m))
+    for lo in range(0, n, block):
+        rows = slice(lo, min(n, lo + block))
+        _forward_block(out[:, rows], log_c[:, rows], startprob, transmat, emis_t, obs[rows])
+    return FilterResult(out.transpose(1, 0, 2), log_c.T)
+
+
+_BLOCK_ROWS, _BLOCK_BYTES = 2048, 2**18  # rows per block: at least 2048, more when m is small
+
+
+def _forward_block(out, log_c, startprob, transmat, emis_t, obs):
+    """The forward loop over one block of rows: ``out`` (T, b, m) holds the likelihoods and
+    receives the beliefs, ``log_c`` (T, b) the log-normalisers, ``obs`` (b, T)."""
+    T, n, m = out.shape
     pred = np.empty((n, m))
     ones = np.ones(m)
     for t in range(T):
@@ -88,7 +104,6 @@ def hmm_filter(startprob, transmat, emissionprob, obs) -> FilterResult:
             np.log(c, out=log_c[t], where=~small)
         c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
         alpha /= c[:, None]  # a division, not a reciprocal: 1 / 1e-310 overflows
-    return FilterResult(out.transpose(1, 0, 2), log_c.T)
 
 
 _TINY = 1e-290  # normalisers below this are recomputed in log space
@@ -130,6 +145,29 @@ def _logmatmulexp(log_a, log_b):
         b_max = np.where(np.isfinite(b_max), b_max, 0.0)
         prod = np.exp(log_a - a_max) @ np.exp(log_b - b_max)
         return np.log(prod) + a_max + b_max
+
+
+def first_impossible_step(log_normalizers) -> np.ndarray:
+    """(n, T) log-normalisers -> (n,) the first t with a ``-inf`` one (x_t impossible given
+    x_1..t-1), or -1 for a sequence of positive probability."""
+    impossible = np.isneginf(log_normalizers)
+    return np.where(impossible.any(axis=1), np.argmax(impossible, axis=1), -1)
+
+
+def raise_if_impossible(first_step, undefined: str, under: str = "the model") -> None:
+    """Raise a ValueError naming the first sequence whose ``first_step`` (n,) is not -1, the
+    step at which it became impossible and how many sequences are affected; ``undefined`` says
+    what cannot be computed for it."""
+    seqs = np.flatnonzero(np.asarray(first_step) >= 0)
+    if seqs.size:
+        i = int(seqs[0])
+        t = int(first_step[i])
+        raise ValueError(
+            f"observation sequence {i} has probability zero under {under}: its symbol at "
+            f"t = {t} (0-based) is impossible given the symbols before it "
+            f"({seqs.size} sequence(s) affected: {seqs[:10].tolist()}); "
+            f"{undefined} is undefined"
+        )
 
 
 def predict_next(filtered, transmat, emissionprob) -> np.ndarray:

@@ -8,6 +8,12 @@ Introduced in the chapter *Hidden Markov models and the forward algorithm* (the 
 * ``emissionprob`` (m, K)  B_ix = p(X_t = x | H_t = i)
 
 m is the number of hidden states, K the number of observation symbols.
+
+Inference: :meth:`HMM.filter` (p(H_t | x_1..t)), :meth:`HMM.smooth` (p(H_t | x_1..T)),
+:meth:`HMM.viterbi` (the most probable path), :meth:`HMM.log_likelihood`; learning:
+:meth:`HMM.fit` (Baum-Welch). Each validates its inputs here and calls a pure, batched function
+of :mod:`~probrnn.hmm.forward`, :mod:`~probrnn.hmm.smoothing`, :mod:`~probrnn.hmm.viterbi` or
+:mod:`~probrnn.hmm.baum_welch`.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from ..sampling import inverse_cdf
 from ..validate import (
     as_rng,
     check_bool,
+    check_hmm,
     check_int,
     check_obs,
     check_prob_vector,
@@ -27,7 +34,10 @@ from ..validate import (
     check_size,
     check_stochastic_matrix,
 )
-from .forward import hmm_filter, predict_next
+from .baum_welch import BaumWelchInfo, fit_restarts
+from .forward import first_impossible_step, hmm_filter, predict_next, raise_if_impossible
+from .smoothing import forward_backward
+from .viterbi import viterbi_with_diagnostics
 
 
 class BeliefOperators(NamedTuple):
@@ -157,18 +167,8 @@ class HMM:
         return res, single
 
     @staticmethod
-    def _raise_if_impossible(res):
-        impossible = np.isneginf(res.log_normalizers)
-        if impossible.any():
-            seqs = np.flatnonzero(impossible.any(axis=1))
-            i = int(seqs[0])
-            t = int(np.argmax(impossible[i]))
-            raise ValueError(
-                f"observation sequence {i} has probability zero under the model: its symbol at "
-                f"t = {t} (0-based) is impossible given the symbols before it "
-                f"({seqs.size} sequence(s) affected: {seqs[:10].tolist()}); "
-                "p(H_t | x_1..t) is undefined"
-            )
+    def _raise_if_impossible(res, undefined="p(H_t | x_1..t)", under="the model"):
+        raise_if_impossible(first_impossible_step(res.log_normalizers), undefined, under)
 
     def filter(self, obs) -> np.ndarray:
         """Filtering distributions p(H_t | x_1..t) for every t (the forward algorithm).
@@ -201,6 +201,87 @@ class HMM:
             self._raise_if_impossible(res)
         ll = res.log_likelihood
         return float(ll[0]) if single else ll
+
+    def smooth(self, obs) -> np.ndarray:
+        """Smoothed distributions p(H_t | x_1..T) for every t (forward-backward).
+
+        ``obs`` (n, T) -> (n, T, m); a single sequence (T,) -> (T, m). The filter's beliefs times
+        rescaled backward messages (:func:`~probrnn.hmm.smoothing.hmm_smooth`): T = 10,000 and
+        probabilities like 1e-300 give neither underflow nor NaN. Raises ``ValueError`` naming
+        the sequence and step for a sequence of probability zero under the model.
+        """
+        arr, single = check_obs(obs, self.n_symbols)
+        fb = forward_backward(self.startprob, self.transmat, self.emissionprob, arr)
+        if fb.impossible.any():
+            raise_if_impossible(first_impossible_step(fb.log_normalizers), "p(H_t | x_1..T)")
+        return fb.smoothed[0] if single else fb.smoothed
+
+    def viterbi(self, obs):
+        """The most probable hidden path of each sequence (the Viterbi algorithm, in log space).
+
+        ``obs`` (n, T) -> ``(paths (n, T) int64, log_probs (n,))`` with log_probs = log p(path,
+        x_1..T); a single sequence (T,) -> ``(path (T,), float)``. Ties go to the lowest state
+        index (see :mod:`probrnn.hmm.viterbi`), so the result is deterministic. Raises
+        ``ValueError`` naming the sequence and step for a sequence of probability zero.
+        """
+        arr, single = check_obs(obs, self.n_symbols)
+        res = viterbi_with_diagnostics(self.startprob, self.transmat, self.emissionprob, arr)
+        raise_if_impossible(res.first_impossible, "its most probable path")
+        if single:
+            return res.paths[0], float(res.log_probs[0])
+        return res.paths, res.log_probs
+
+    @classmethod
+    def fit(cls, obs, m, n_symbols, *, n_iter=100, tol=1e-4, rng=None, restarts=1, init=None
+            ) -> tuple[HMM, BaumWelchInfo]:
+        """Fit an HMM to observations by Baum-Welch (EM), best of ``restarts`` starts.
+
+        Args:
+            obs: (n, T) symbols in [0, n_symbols), or one sequence (T,).
+            m, n_symbols: numbers of hidden states and of symbols.
+            n_iter: at most this many EM iterations per restart.
+            tol: stop when the total log-likelihood improves by less than this (hmmlearn's
+                rule: an iteration that lowers it stops too).
+            rng: seed or ``numpy.random.Generator`` for the random starts: each is
+                :meth:`HMM.random` (pi, every row of A, every row of B ~ Dirichlet(1), drawn in
+                that order), restart after restart from this one generator.
+            restarts: number of EM runs; the one with the highest final log-likelihood wins
+                (the lowest index among ties).
+            init: an :class:`HMM` (m states, n_symbols symbols) to start the first restart
+                from instead of a random draw (the others stay random). Every sequence must be
+                possible under it.
+
+        Returns:
+            ``(hmm, info)``: the fitted model and a :class:`~probrnn.hmm.baum_welch.BaumWelchInfo`
+            (the winner's log-likelihood before each M-step, as hmmlearn's
+            ``monitor_.history``; iterations; converged, i.e. stopped by ``tol`` and not by
+            ``n_iter``; the winning restart; every restart's final log-likelihood).
+
+        A state the data never visit (or never leave) keeps its previous row instead of
+        becoming 0/0 (see :func:`~probrnn.hmm.baum_welch.m_step`).
+        """
+        m = check_int(m, "m (number of hidden states)", minimum=1)
+        K = check_int(n_symbols, "n_symbols", minimum=1)
+        arr, _ = check_obs(obs, K)
+        n_iter = check_int(n_iter, "n_iter", minimum=1)
+        tol = check_real(tol, "tol", 0.0)
+        restarts = check_int(restarts, "restarts", minimum=1)
+        gen = as_rng(rng)
+        starts = []
+        if init is not None:
+            init = check_hmm(init, "init")
+            if (init.m, init.n_symbols) != (m, K):
+                raise ValueError(f"init has m = {init.m} states and {init.n_symbols} symbols; "
+                                 f"fit asked for m = {m} and n_symbols = {K}")
+            starts.append(init)
+        while len(starts) < restarts:
+            starts.append(cls.random(m, K, rng=gen))
+        names = [f"the start of restart {i}" for i in range(restarts)]
+        if init is not None:
+            names[0] = "init"
+        params, info = fit_restarts(arr, [(s.startprob, s.transmat, s.emissionprob) for s in starts],
+                                    n_iter=n_iter, tol=tol, names=names)
+        return cls(*params), info
 
     def belief_operators(self) -> BeliefOperators:
         """The paper's D_x and V (section 3.2), so that alpha_{t+1} = D_{x_{t+1}} V alpha_t.

@@ -60,4 +60,16 @@ def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
     return forward.predict_next(belief, hmm.transmat, hmm.emissionprob)
 
 
-__all__ = ["hmm_filter", "predict_next"]
+def hmm_smooth(startprob, transmat, emissionprob, obs) -> np.ndarray:
+    """Forward-backward for any array-like inputs: p(H_t | x_1..T), (n, T) -> (n, T, m) or
+    (T,) -> (T, m); validated like :class:`probrnn.HMM` (see :meth:`probrnn.HMM.smooth`)."""
+    return HMM(startprob, transmat, emissionprob).smooth(obs)
+
+
+def hmm_viterbi(startprob, transmat, emissionprob, obs):
+    """The most probable hidden path for any array-like inputs: ``(paths (n, T), log_probs
+    (n,))`` (or a (T,) path and a float); see :meth:`probrnn.HMM.viterbi`."""
+    return HMM(startprob, transmat, emissionprob).viterbi(obs)
+
+
+__all__ = ["hmm_filter", "hmm_smooth", "hmm_viterbi", "predict_next"]
