@@ -206,7 +206,8 @@ def as_array(x, name: str, kind: str = "numbers"):
     if arr.dtype.kind in "USVaOMm":
         raise ValueError(f"{name} must hold {kind} (got dtype {arr.dtype})")
     if arr.dtype.kind == "c":
-        raise ValueError(f"{name} must hold real {kind} (got complex dtype {arr.dtype})")
+        raise ValueError(f"{name} must hold real values ({kind}), not complex numbers "
+                         f"(got dtype {arr.dtype})")
     return arr
 
 

@@ -197,7 +197,7 @@ OBS = np.array([[0, 1, 2], [2, 1, 0]])
     (dict(tol=-1.0), r"tol must be >= 0.0"),
     (dict(tol=float("nan")), r"tol must be finite"),
     (dict(restarts=0), r"restarts must be at least 1"),
-    (dict(rng=-1), r"rng seed must be at least 0"),
+    (dict(rng=-1), r"rng seed must be a non-negative integer"),
     (dict(rng="a"), r"rng must be a non-negative integer seed"),
     (dict(init="hmm"), r"init must be a probrnn.HMM"),
     (dict(init=HMM.random(3, 3, rng=0)), r"init has m = 3 states and 3 symbols; fit asked for m = 2"),

@@ -7,7 +7,7 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from probrnn import HMM
-from probrnn.hmm import hmm_smooth
+from probrnn.hmm.smoothing import hmm_smooth  # the pure function (trusts its inputs)
 from probrnn.hmm.enumeration import brute_force_smooth
 from probrnn.hmm.smoothing import forward_backward
 
@@ -173,7 +173,7 @@ def test_the_counting_sweep_returns_counts_instead_of_posteriors():
     (np.zeros((2, 2, 2), dtype=int), r"obs must have shape \(T,\) or \(n, T\)"),
     ([], r"obs is empty"),
     ([[0, 1], [1]], r"obs holds sequences of different lengths"),
-    ("012", r"obs must be an array of numbers"),
+    ("012", r"obs must be an array of integer symbols"),
     ([0, np.nan], r"obs must hold integer symbols"),
 ])
 def test_bad_obs_raise_naming_the_fault(obs, match):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from probrnn import HMM
-from probrnn.hmm import hmm_viterbi
+from probrnn.hmm.viterbi import hmm_viterbi  # the pure function (trusts its inputs)
 from probrnn.hmm.enumeration import brute_force_viterbi
 
 CASES = [(1, 2, 4), (2, 3, 6), (3, 2, 5), (4, 5, 4)]  # (m, K, T)
@@ -154,8 +154,8 @@ def test_many_sequences_are_chunked_consistently():
     (np.zeros((2, 2, 2), dtype=int), r"obs must have shape \(T,\) or \(n, T\)"),
     ([], r"obs is empty"),
     ([[0, 1], [1]], r"obs holds sequences of different lengths"),
-    (b"01", r"obs must be an array of numbers"),
-    ([1j, 0], r"obs must hold real numbers"),
+    (b"01", r"obs must be an array of integer symbols"),
+    ([1j, 0], r"obs must hold real values"),
 ])
 def test_bad_obs_raise_naming_the_fault(obs, match):
     hmm = HMM.random(2, 3, rng=0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import logsumexp
 
 
 class FilterResult(NamedTuple):
@@ -123,7 +124,7 @@ def _log_space_step(prev, transmat, lik, log_c_t, rows):
         if transmat is None:
             log_pred = np.broadcast_to(log_prev, lik.shape)
         else:
-            log_pred = _logmatmulexp(log_prev, np.log(transmat))  # (r, m)
+            log_pred = log_matmul_exp(log_prev, np.log(transmat))  # (r, m)
         log_alpha = log_pred + np.log(lik)
     top = log_alpha.max(axis=1, keepdims=True)
     possible = np.isfinite(top[:, 0])
@@ -136,15 +137,24 @@ def _log_space_step(prev, transmat, lik, log_c_t, rows):
     return beliefs, possible.astype(np.float64)
 
 
-def _logmatmulexp(log_a, log_b):
-    """log(exp(log_a) @ exp(log_b)) without underflow: (r, m) x (m, m) -> (r, m)."""
-    a_max = np.max(log_a, axis=1, keepdims=True)
-    a_max = np.where(np.isfinite(a_max), a_max, 0.0)
+_CHUNK = 1 << 22  # entries of the temporary of one log-space product
+
+
+def log_matmul_exp(log_u, log_m):
+    """log(exp(log_u) @ exp(log_m)), exactly: (r, m) x (m, m') -> (r, m').
+
+    Each output entry is a log-sum-exp over its m terms (an (r, m, m') temporary, chunked over
+    rows), so unlike a max-shifted matmul it stays exact when the large terms of ``log_u`` and
+    ``log_m`` do not line up.
+    """
+    r, m = log_u.shape
+    out = np.empty((r, log_m.shape[1]))
+    step = max(1, _CHUNK // max(1, m * log_m.shape[1]))
     with np.errstate(divide="ignore"):
-        b_max = np.max(log_b, axis=0, keepdims=True)
-        b_max = np.where(np.isfinite(b_max), b_max, 0.0)
-        prod = np.exp(log_a - a_max) @ np.exp(log_b - b_max)
-        return np.log(prod) + a_max + b_max
+        for lo in range(0, r, step):
+            terms = log_u[lo:lo + step, :, None] + log_m[None]  # (r', m, m')
+            out[lo:lo + step] = logsumexp(terms, axis=1)
+    return out
 
 
 def first_impossible_step(log_normalizers) -> np.ndarray:

@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .forward import hmm_filter
+from .forward import hmm_filter, log_matmul_exp
 
 TINY = 1e-290  # below this a linear-space quantity is recomputed in log space (as in forward.py)
 _LOG_TINY = float(np.log(TINY))
@@ -278,19 +278,3 @@ def logsumexp(x, axis):
     top = np.where(np.isfinite(top), top, 0.0)
     with np.errstate(divide="ignore"):
         return np.log(np.sum(np.exp(x - top), axis=axis)) + np.squeeze(top, axis=axis)
-
-
-def log_matmul_exp(log_u, log_m):
-    """log(exp(log_u) @ exp(log_m)), exactly: (r, m) x (m, m') -> (r, m').
-
-    Each output entry is a log-sum-exp over its m terms (an (r, m, m') temporary, chunked over
-    rows), so unlike a max-shifted matmul it stays exact when the large terms of ``log_u`` and
-    ``log_m`` do not line up.
-    """
-    r, m = log_u.shape
-    out = np.empty((r, log_m.shape[1]))
-    step = max(1, _CHUNK // max(1, m * log_m.shape[1]))
-    for lo in range(0, r, step):
-        terms = log_u[lo:lo + step, :, None] + log_m[None]  # (r', m, m')
-        out[lo:lo + step] = logsumexp(terms, axis=1)
-    return out
