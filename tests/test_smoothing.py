@@ -7,9 +7,11 @@ import pytest
 from hmmlearn.hmm import CategoricalHMM
 
 from probrnn import HMM
-from probrnn.hmm.smoothing import hmm_smooth  # the pure function (trusts its inputs)
 from probrnn.hmm.enumeration import brute_force_smooth
-from probrnn.hmm.smoothing import forward_backward
+from probrnn.hmm.smoothing import (
+    forward_backward,
+    hmm_smooth,  # the pure function (trusts its inputs)
+)
 
 CASES = [(1, 2, 4), (2, 3, 6), (3, 2, 5), (4, 5, 4)]  # (m, K, T)
 

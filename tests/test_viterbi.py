@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from probrnn import HMM
-from probrnn.hmm.viterbi import hmm_viterbi  # the pure function (trusts its inputs)
 from probrnn.hmm.enumeration import brute_force_viterbi
+from probrnn.hmm.viterbi import hmm_viterbi  # the pure function (trusts its inputs)
 
 CASES = [(1, 2, 4), (2, 3, 6), (3, 2, 5), (4, 5, 4)]  # (m, K, T)
 
