@@ -33,6 +33,7 @@ class Block:
     body: str = ""
     start: int = 0
     end: int = 0
+    body_start: int = 0  # offset of the body's first character (of the closing fence if empty)
 
     @property
     def label(self) -> str | None:
@@ -83,7 +84,9 @@ def blocks(text: str) -> list[Block]:
             while k < len(content) and (om := _OPTION.match(content[k])):
                 options[om["key"]] = om["value"].strip()
                 k += 1
-        out.append(Block(name, argument, options, "".join(content[k:]), start, end))
+        first = i + 1 + k
+        body_start = lines[first][0] if first < len(lines) else len(text)
+        out.append(Block(name, argument, options, "".join(content[k:]), start, end, body_start))
         i = j + 1
     return out
 

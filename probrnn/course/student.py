@@ -87,7 +87,11 @@ def strip_chapter(path: Path, root: Path, keep_outputs: bool = False) -> Strippe
     if path.suffix == ".ipynb":
         nb = json.loads(path.read_text(encoding="utf-8"))
         nb, report.solutions, report.code_cells = strip_notebook(nb, keep_outputs)
-        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        for cell in nb["cells"]:
+            if isinstance(cell["source"], str):
+                cell["source"] = cell["source"].splitlines(keepends=True)
+        path.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
     else:
         text, report.solutions, report.code_cells = strip_markdown(path.read_text(encoding="utf-8"))
         path.write_text(text, encoding="utf-8")
