@@ -71,9 +71,9 @@ def check_systematic(attempt):
                             "(u_i = (i + v) / M for i = 0, ..., M - 1).")
                 elif np.array_equal(arr, expected[::-1]):
                     hint = "\nHint: your order is reversed."
+                around = np.array2string(c[max(0, expected[i] - 1):expected[i] + 2], precision=4)
                 raise CaseFailed(f"ancestor {i} differs: the grid point is u_{i} = (i + v) / M = "
-                                 f"{u:.6g}; with the normalised cumulative weights "
-                                 f"{np.array2string(c[max(0, expected[i] - 1):expected[i] + 2], precision=4)} "
+                                 f"{u:.6g}; with the normalised cumulative weights {around} "
                                  f"around it the ancestor is {int(expected[i])}, you return "
                                  f"{int(arr[i])} ({int((arr != expected).sum())} of {len(w)} "
                                  f"ancestors differ)." + hint)
