@@ -116,7 +116,11 @@ def parse_chapter(page: Path) -> dict:
                     if s.string and s.string.lstrip().startswith("window.MathJax")), None)
     mathjax = mathjax.split("=", 1)[1].strip().rstrip(";") if mathjax else "{}"
 
-    labels = {t["id"] for t in article.find_all(id=True)}
+    # Links to what the deck shows (equations, statements) stay links; the others become text.
+    labels = {t["id"] for t in article.find_all(id=re.compile("^equation-"))
+              if t.find_parent(class_=["solution", "exercise"]) is None
+              and t.find_parent("div", id="proof") is None}
+    labels |= {t["id"] for t in article.select("div.proof[id]") if t["id"] != "proof"}
     slides: list[Slide] = []
     lead = h1.find_next_sibling("p")
     slides.append(Slide("title", title, _inner(_clean(lead, labels)) if lead else ""))
@@ -272,6 +276,7 @@ def write_slides(html_dir: Path, out: Path, root: Path, log=print) -> list[Path]
     import yaml
 
     out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     book_title = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")).get("title", "")
     _copy_static(Path(html_dir), out)
     written, items = [], []
