@@ -12,6 +12,7 @@ chapter again.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -134,23 +135,45 @@ def executed_notebooks(root: Path, build: Path) -> dict[str, Path]:
     return found
 
 
+def failed_chapters(build: Path, executed: dict[str, Path]) -> list[str]:
+    """The chapters whose execution failed in a build: an error report, or an error output."""
+    failed = {p.name.removesuffix(".err.log") for p in (Path(build) / "html" / "reports").rglob("*.err.log")}
+    for name, path in executed.items():
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+        if any(o.get("output_type") == "error" for c in cells for o in c.get("outputs", [])):
+            failed.add(Path(name).name)
+    return sorted(failed)
+
+
 def reusable_build(root: Path) -> Path | None:
-    """``ROOT/_build`` when its HTML and executed notebooks are newer than every source."""
+    """``ROOT/_build`` when its HTML and executed notebooks are newer than every source and no
+    chapter failed to execute."""
     build = Path(root) / "_build"
     try:
         executed = executed_notebooks(root, build)
     except ValueError:
         return None
     pages = list((build / "html").rglob("*.html"))
-    if not pages:
+    if not pages or failed_chapters(build, executed):
         return None
     oldest = min([p.stat().st_mtime for p in executed.values()] + [p.stat().st_mtime for p in pages])
     return build if oldest > newest_source_mtime(root) else None
 
 
+def check_build(root: Path, build: Path) -> dict[str, Path]:
+    """The executed chapters of ``build``; a ValueError if one is missing or failed to run."""
+    executed = executed_notebooks(root, build)
+    failed = failed_chapters(build, executed)
+    if failed:
+        raise ValueError(f"{build} is the build of a book whose chapters failed to execute "
+                         f"({', '.join(failed)}): fix them and build again, or pass --execute")
+    return executed
+
+
 def use_executed(tree: Path, root: Path, build: Path) -> None:
     """Put the executed chapters of ``build`` in place of the copied ones in ``tree`` and switch
-    execution off, so the copy builds without running anything."""
-    for name, executed in executed_notebooks(root, build).items():
-        shutil.copyfile(executed, Path(tree) / f"{name}.ipynb")
+    execution off, so the copy builds without running anything. Refuses a build in which a
+    chapter failed to execute."""
+    for name, notebook in check_build(root, build).items():
+        shutil.copyfile(notebook, Path(tree) / f"{name}.ipynb")
     set_execution(tree, "off")

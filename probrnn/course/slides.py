@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import deck
-from .build import copy_sources, reusable_build, run_jupyter_book, set_execution
+from .build import check_build, copy_sources, reusable_build, run_jupyter_book, set_execution
 from .sources import chapters, docname, find_root
 
 _FIG_RE = re.compile(r"fig\s*=\s*")
@@ -304,6 +304,7 @@ def build_slides(out, root=None, reuse=None, execute: bool = False, log=print) -
     root = find_root(root)
     build = None if execute else (Path(reuse) if reuse else reusable_build(root))
     if build is not None:
+        check_build(root, build)
         html = build / "html"
         if not html.is_dir():
             raise ValueError(f"{build} has no html/ folder: give a jupyter-book _build folder")
