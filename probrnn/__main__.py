@@ -1,6 +1,9 @@
-"""Command line: ``python -m probrnn reproduce NAME ... --scale paper --out DIR``.
+"""Command line: reproduce the experiments, and build the course material.
 
-For each experiment it writes ``DIR/NAME.csv`` (the tidy table), ``DIR/NAME.html`` (the figure,
+``python -m probrnn reproduce NAME ... --scale paper --out DIR``; the course tools
+(:mod:`probrnn.course`): ``student-edition``, ``pdf``, ``slides`` and ``exercises``.
+
+For each experiment ``reproduce`` writes ``DIR/NAME.csv`` (the tidy table), ``DIR/NAME.html`` (the figure,
 standalone, plotly.js inlined so it opens offline) and ``DIR/NAME.json`` (command, scale, seed,
 package versions, date and elapsed seconds), printing progress as it goes. Every argument,
 ``--out`` included (a file, a path under a file or a folder that cannot be written is refused),
@@ -110,6 +113,52 @@ def _seed_arg(text: str) -> int:
     return value
 
 
+def _course_parsers(sub) -> None:
+    def book_args(p, reuse: bool = True):
+        p.add_argument("--book", default=None,
+                       help="the book's root folder (default: the one holding _toc.yml above "
+                            "the current folder)")
+        if reuse:
+            p.add_argument("--reuse", default=None, metavar="BUILD",
+                           help="a jupyter-book _build folder whose executed chapters to reuse "
+                                "(default: the checkout's _build when it is newer than every "
+                                "source)")
+            p.add_argument("--execute", action="store_true",
+                           help="execute every chapter even if a fresh build exists")
+
+    st = sub.add_parser("student-edition", help="the book without solutions: HTML and notebooks")
+    st.add_argument("--out", required=True, help="folder for html/ and notebooks/")
+    book_args(st, reuse=False)
+    pdf = sub.add_parser("pdf", help="the whole book as one PDF (offline, headless Chromium)")
+    pdf.add_argument("--out", required=True, help="the PDF file to write, e.g. book.pdf")
+    pdf.add_argument("--student", action="store_true", help="without the solutions")
+    book_args(pdf)
+    sl = sub.add_parser("slides", help="one offline slide deck per chapter")
+    sl.add_argument("--out", required=True, help="folder for the decks")
+    book_args(sl)
+    sub.add_parser("exercises", help="list every exercise: kind, difficulty, time, checker")
+
+
+def _run_course(args) -> None:
+    if args.command == "student-edition":
+        from .course.student import student_edition
+
+        student_edition(args.out, root=args.book)
+    elif args.command == "pdf":
+        from .course.pdf import build_pdf
+
+        build_pdf(args.out, root=args.book, reuse=args.reuse, execute=args.execute,
+                  student=args.student)
+    elif args.command == "slides":
+        from .course.slides import build_slides
+
+        build_slides(args.out, root=args.book, reuse=args.reuse, execute=args.execute)
+    elif args.command == "exercises":
+        from .exercises import catalog_table
+
+        print(catalog_table().to_string(index=False))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m probrnn", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,7 +169,19 @@ def main(argv=None) -> int:
     rep.add_argument("--out", default="results", help="folder for the tables (default: results)")
     rep.add_argument("--seed", type=_seed_arg, default=None,
                      help="base seed (default: each experiment's own)")
+    _course_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command != "reproduce":
+        from .course.build import BuildError
+        from .course.pdf import PrintError
+
+        try:
+            _run_course(args)
+        except ValueError as err:
+            parser.exit(2, f"python -m probrnn {args.command}: error: {err}\n")
+        except (BuildError, PrintError, RuntimeError) as err:
+            parser.exit(1, f"python -m probrnn {args.command}: failed: {err}\n")
+        return 0
     names = sorted(EXPERIMENTS) if "all" in args.names else list(dict.fromkeys(args.names))
     try:
         reproduce(names, args.scale, args.out, args.seed)

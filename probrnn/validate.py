@@ -512,6 +512,20 @@ def recorded_int(value, name: str, minimum: int | None = 0) -> int:
     return check_int(value, name, minimum)
 
 
+def check_out_file(path, name: str = "--out", suffix: str | None = None) -> Path:
+    """A file to write: its folder is checked like :func:`check_out_dir` (and created); refused
+    if it is a folder or, when ``suffix`` is given (``".pdf"``), if its name does not end so."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise ValueError(f"{name} must be a file path (got {_describe(path)})")
+    out = Path(path)
+    if out.is_dir():
+        raise ValueError(f"{name} {str(out)!r} is a directory: give a file name")
+    if suffix is not None and out.suffix.lower() != suffix:
+        raise ValueError(f"{name} {str(out)!r} must end in {suffix}")
+    check_out_dir(out.parent if str(out.parent) else ".", name=f"{name}'s folder")
+    return out
+
+
 # ---------------------------------------------------------------------------- models
 def check_hmm(hmm, name: str = "hmm"):
     """A :class:`probrnn.HMM` (its parameters were validated when it was built)."""

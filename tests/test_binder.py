@@ -30,8 +30,8 @@ BINDER = ROOT / "binder"
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 # Binder's own image provides the Jupyter server and the kernel.
 PROVIDED_BY_BINDER = {"ipykernel", "jupyterlab", "notebook"}
-# Only used when the book is built, never when a chapter runs.
-BUILD_ONLY = {"probrnn/sphinxext.py"}
+# Only used when the book is built (or turned into course material), never when a chapter runs.
+BUILD_ONLY = ("probrnn/sphinxext.py", "probrnn/course/")
 
 
 def requirement_lines(path: Path) -> list[str]:
@@ -107,7 +107,7 @@ def _imported_modules() -> dict[str, set[str]]:
         cells = json.loads(nb.read_text())["cells"]
         sources += [(nb, "".join(c["source"])) for c in cells if c["cell_type"] == "code"]
     for py in sorted((ROOT / "probrnn").rglob("*.py")):
-        if str(py.relative_to(ROOT)) not in BUILD_ONLY:
+        if not str(py.relative_to(ROOT)).startswith(BUILD_ONLY):
             sources.append((py, py.read_text()))
     for path, source in sources:
         for module in _imports(source):
