@@ -288,6 +288,16 @@ def excess_ce_figure(df: pd.DataFrame, floor: float = 1e-4) -> go.Figure:
                 hovertemplate="n=%{x:.0f}<br>replicate %{customdata[0]}<br>excess="
                               "%{customdata[1]:.4f}<extra>" + label + "</extra>",
                 visible=(i == 0)))
+        if "converged" in sub.columns:  # fits stopped by their budget, not by convergence
+            capped = sub[(sub["predictor"] == "baum_welch")
+                         & (sub["converged"].astype(str).str.lower() == "false")]
+            fig.add_trace(go.Scatter(
+                x=capped["n"] * (1 + 0.04 * (capped["replicate"] - 1)),
+                y=np.maximum(capped["excess_ce"], floor), mode="markers",
+                marker=dict(symbol="x-thin-open", size=11, line=dict(width=2), color=NEUTRAL),
+                name="EM stopped at its iteration budget", legendgroup="capped",
+                showlegend=bool(len(capped)), visible=(i == 0),
+                hovertemplate="Baum-Welch did not converge in its iterations<extra></extra>"))
         gap = (sub["ce_memoryless"] - sub["ce_optimal"]).groupby(sub["n"]).mean()
         label, color, _ = PREDICTOR_STYLE["memoryless"]
         fig.add_trace(go.Scatter(x=gap.index, y=np.maximum(gap.to_numpy(), floor), mode="lines",
