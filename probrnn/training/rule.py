@@ -48,8 +48,8 @@ class TrainingRule:
     lr: float | None = None
     lr_scale: float = 0.03
     eval_every: int = 50
-    plateau: int = 3
-    patience: int = 6
+    plateau: int = 4
+    patience: int = 8
     min_delta: float = 1e-4
     max_steps: int = 20_000
     restarts: int | None = None
