@@ -171,3 +171,22 @@ def test_probe_bad_input():
         fit_belief_probe(np.zeros((4, 5, 2)), np.ones((4, 6, 2)) / 2)
     with pytest.raises(ValueError, match="at least 2 sequences"):
         fit_belief_probe(np.zeros((1, 5, 2)), np.ones((1, 5, 2)) / 2)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_bidirectional_members_equal_torch_modules(cell):
+    """A bidirectional member computes what torch's nn.RNN(bidirectional=True) computes, and
+    its hidden state at t depends on the symbols after t."""
+    gens = [as_torch_generator(s) for s in (4, 5)]
+    model = BatchedRNN(3, [2, 4], 5, cell, 1, gens, dtype=torch.float64, bidirectional=True)
+    x = torch.randint(0, 3, (2, 6, 7), generator=as_torch_generator(2))
+    logits = model(x)
+    for r, m in enumerate([2, 4]):
+        net = StateRNN(3, m, 5, cell, seed=0, bidirectional=True).double()
+        net.set_weights(model.member_weights(r))
+        np.testing.assert_allclose(net(x[r]).detach().numpy(), logits[r, ..., :m].detach().numpy(),
+                                   atol=1e-12)
+        assert net.n_params == state_rnn_n_params(3, m, 5, cell, bidirectional=True)
+    later = x.clone()
+    later[:, :, -1] = (later[:, :, -1] + 1) % 3  # change only the last symbol
+    assert not torch.allclose(model(later)[:, :, 0], logits[:, :, 0])  # step 1 sees it

@@ -42,20 +42,24 @@ class BatchedRNN(nn.Module):
 
     def __init__(self, n_symbols: int, n_out, hidden_size: int, cell: str, num_layers: int,
                  generators, dtype=torch.float32, real_inputs: bool = False,
-                 loss: str = "cross_entropy"):
+                 loss: str = "cross_entropy", bidirectional: bool = False):
         super().__init__()
         self.real_inputs, self.loss = bool(real_inputs), loss
+        self.bidirectional = bool(bidirectional)
+        if self.bidirectional and num_layers != 1:
+            raise ValueError("a batched bidirectional RNN has one layer (num_layers=1)")
         self.n_symbols, self.hidden_size, self.cell = n_symbols, hidden_size, cell
         self.num_layers = num_layers
         self.n_out = [int(m) for m in n_out]
         R, m_max, k = len(self.n_out), max(self.n_out), hidden_size
-        inits = [init_weights(g, parameter_shapes(n_symbols, m, k, cell, num_layers), k, dtype)
+        inits = [init_weights(g, parameter_shapes(n_symbols, m, k, cell, num_layers,
+                                                  self.bidirectional), k, dtype)
                  for g, m in zip(generators, self.n_out, strict=True)]
-        n_rec = 4 * num_layers
+        n_rec = 4 * num_layers * (2 if self.bidirectional else 1)
         self.rec = nn.ParameterList(
             [nn.Parameter(torch.stack([init[i] for init in inits])) for i in range(n_rec)]
         )
-        head_w = torch.zeros(R, m_max, k, dtype=dtype)
+        head_w = torch.zeros(R, m_max, inits[0][n_rec].shape[1], dtype=dtype)
         head_b = torch.zeros(R, m_max, dtype=dtype)
         for r, init in enumerate(inits):
             head_w[r, : self.n_out[r]] = init[n_rec]
@@ -76,45 +80,55 @@ class BatchedRNN(nn.Module):
 
     def hidden_steps(self, obs: torch.Tensor) -> list[torch.Tensor]:
         """obs (R, B, T) int64 (or (R, B, T, d) real) -> the last layer's hidden states, a list
-        of T (R, B, k).
+        of T (R, B, k) ((R, B, 2k) for a bidirectional RNN: forward units, then backward).
 
         Inputs are arranged time-major (row t * B + b), so each step's slice is contiguous.
         """
         R, B, T = obs.shape[:3]
-        k, G = self.hidden_size, GATES[self.cell]
         if self.real_inputs:
             x = obs.transpose(1, 2).reshape(R, T * B, -1).to(self.head_w.dtype)  # (R, TB, d)
         else:  # one-hot by comparison (faster on a CPU than one_hot's scatter)
             symbols = torch.arange(self.n_symbols, device=obs.device)
             x = (obs.transpose(1, 2).reshape(R, T * B, 1) == symbols).to(self.head_w.dtype)
-        fold = self.cell != "gru"  # rnn, lstm: b_hh adds to b_ih (GRU's b_hn sits inside r *)
+        if self.bidirectional:
+            fwd = self._layer(x, self.rec[0:4], R, B, T, reverse=False)
+            bwd = self._layer(x, self.rec[4:8], R, B, T, reverse=True)
+            return [torch.cat([f, b], dim=-1) for f, b in zip(fwd, bwd, strict=True)]
         for layer in range(self.num_layers):
-            w_ih, w_hh, b_ih, b_hh = self.rec[4 * layer: 4 * layer + 4]
-            bias = b_ih + b_hh if fold else b_ih
-            gi = torch.baddbmm(bias[:, None, :], x, w_ih.transpose(1, 2))  # (R, TB, Gk)
-            # unbind, not gi[:, t]: the backward of T slices would zero-fill T full copies
-            gis = gi.reshape(R, T, B, G * k).unbind(dim=1)  # T x (R, B, Gk)
-            w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
-            h = c = None  # h_0 = c_0 = 0
-            outs = []
-            for t in range(T):
-                if fold:  # pre-activation W x + U h + b, with U h_0 = 0 skipped
-                    pre = gis[t] if h is None else _matmul_add(gis[t], h, w_hh_t)
-                    h, c = _cell_step(self.cell, pre, None, h, c, k)
-                else:
-                    gh = (b_hh[:, None, :].expand_as(gis[t]) if h is None
-                          else _matmul_add(b_hh[:, None, :], h, w_hh_t))  # (R, B, Gk)
-                    h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
-                outs.append(h)
+            outs = self._layer(x, self.rec[4 * layer: 4 * layer + 4], R, B, T)
             if layer + 1 == self.num_layers:
                 return outs
-            x = torch.stack(outs, dim=1).reshape(R, T * B, k)  # (R, TB, k)
+            x = torch.stack(outs, dim=1).reshape(R, T * B, -1)  # (R, TB, k)
         raise AssertionError("unreachable")
+
+    def _layer(self, x, weights, R: int, B: int, T: int, reverse: bool = False) -> list:
+        """One recurrent layer over time-major inputs x (R, TB, in): a list of T (R, B, k),
+        in time order (computed from the last step back when ``reverse``)."""
+        k, G = self.hidden_size, GATES[self.cell]
+        fold = self.cell != "gru"  # rnn, lstm: b_hh adds to b_ih (GRU's b_hn sits inside r *)
+        w_ih, w_hh, b_ih, b_hh = weights
+        bias = b_ih + b_hh if fold else b_ih
+        gi = torch.baddbmm(bias[:, None, :], x, w_ih.transpose(1, 2))  # (R, TB, Gk)
+        # unbind, not gi[:, t]: the backward of T slices would zero-fill T full copies
+        gis = gi.reshape(R, T, B, G * k).unbind(dim=1)  # T x (R, B, Gk)
+        w_hh_t = w_hh.transpose(1, 2)  # (R, k, Gk)
+        h = c = None  # h_0 = c_0 = 0
+        outs = []
+        for t in (range(T - 1, -1, -1) if reverse else range(T)):
+            if fold:  # pre-activation W x + U h + b, with U h_0 = 0 skipped
+                pre = gis[t] if h is None else _matmul_add(gis[t], h, w_hh_t)
+                h, c = _cell_step(self.cell, pre, None, h, c, k)
+            else:
+                gh = (b_hh[:, None, :].expand_as(gis[t]) if h is None
+                      else _matmul_add(b_hh[:, None, :], h, w_hh_t))  # (R, B, Gk)
+                h, c = _cell_step(self.cell, gis[t], gh, h, c, k)
+            outs.append(h)
+        return outs[::-1] if reverse else outs
 
     def hidden_time_major(self, obs: torch.Tensor) -> torch.Tensor:
         """obs (R, B, T[, d]) -> last layer's hidden states, time-major (R, T * B, k)."""
         R, B, T = obs.shape[:3]
-        return torch.stack(self.hidden_steps(obs), dim=1).reshape(R, T * B, self.hidden_size)
+        return torch.stack(self.hidden_steps(obs), dim=1).reshape(R, T * B, -1)
 
     def state_logits(self, obs: torch.Tensor) -> torch.Tensor:
         """obs (R, B, T) int64 -> logits (R, m_max, T * B) (time-major), padding set to -inf.
@@ -140,6 +154,7 @@ class BatchedRNN(nn.Module):
         new = BatchedRNN.__new__(BatchedRNN)
         nn.Module.__init__(new)
         new.real_inputs, new.loss = self.real_inputs, self.loss
+        new.bidirectional = self.bidirectional
         new.n_symbols, new.hidden_size, new.cell = self.n_symbols, self.hidden_size, self.cell
         new.num_layers = self.num_layers
         new.n_out = [self.n_out[i] for i in keep.tolist()]

@@ -91,20 +91,22 @@ def init_weights(gen: torch.Generator, shapes, hidden_size: int, dtype) -> list[
 
 
 def parameter_shapes(n_symbols: int, n_out: int, hidden_size: int, cell: str,
-                     num_layers: int) -> list[tuple[int, ...]]:
+                     num_layers: int, bidirectional: bool = False) -> list[tuple[int, ...]]:
     """Shapes of a :class:`ReadoutRNN`'s parameters in a fixed order: per layer w_ih (Gk, in),
-    w_hh (Gk, k), b_ih (Gk,), b_hh (Gk,), then the read-out weight (n_out, k) and bias
+    w_hh (Gk, k), b_ih (Gk,), b_hh (Gk,) (and, for a bidirectional RNN, the same four of the
+    backward direction), then the read-out weight (n_out, k) (or (n_out, 2k)) and bias
     (n_out,)."""
     k, G = hidden_size, GATES[cell]
+    directions = 2 if bidirectional else 1
     shapes = []
     for layer in range(num_layers):
-        fan_in = n_symbols if layer == 0 else k
-        shapes += [(G * k, fan_in), (G * k, k), (G * k,), (G * k,)]
-    return shapes + [(n_out, k), (n_out,)]
+        fan_in = n_symbols if layer == 0 else directions * k
+        shapes += [(G * k, fan_in), (G * k, k), (G * k,), (G * k,)] * directions
+    return shapes + [(n_out, directions * k), (n_out,)]
 
 
 def n_parameters(n_symbols: int, n_out: int, hidden_size: int, cell: str = "rnn",
-                 num_layers: int = 1) -> int:
+                 num_layers: int = 1, bidirectional: bool = False) -> int:
     """Free parameters of a :class:`ReadoutRNN` (torch's redundant bias pairs counted once).
 
     For the tanh RNN this is the paper's count K k + k^2 + k (W, U, b) plus n_out (k + 1) for
@@ -113,11 +115,12 @@ def n_parameters(n_symbols: int, n_out: int, hidden_size: int, cell: str = "rnn"
     """
     K, k = n_symbols, hidden_size
     cell = check_cell(cell)
+    directions = 2 if bidirectional else 1
     total = 0
     for layer in range(num_layers):
-        fan_in = K if layer == 0 else k
-        total += GATES[cell] * k * (fan_in + k + 1) + (k if cell == "gru" else 0)
-    return total + n_out * k + n_out
+        fan_in = K if layer == 0 else directions * k
+        total += directions * (GATES[cell] * k * (fan_in + k + 1) + (k if cell == "gru" else 0))
+    return total + n_out * directions * k + n_out
 
 
 class RecurrentCore(nn.Module):
@@ -131,9 +134,9 @@ class RecurrentCore(nn.Module):
     """
 
     def __init__(self, n_symbols: int, hidden_size: int, cell: str = "rnn", num_layers: int = 1,
-                 real_inputs: bool = False):
+                 real_inputs: bool = False, bidirectional: bool = False):
         super().__init__()
-        self.real_inputs = bool(real_inputs)
+        self.real_inputs, self.bidirectional = bool(real_inputs), bool(bidirectional)
         self.n_symbols = check_int(n_symbols, "n_symbols", minimum=1)
         self.hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
         self.num_layers = check_int(num_layers, "num_layers", minimum=1)
@@ -142,6 +145,10 @@ class RecurrentCore(nn.Module):
                       num_layers=self.num_layers, batch_first=True)
         if self.cell == "rnn":
             kwargs["nonlinearity"] = "tanh"
+        if self.bidirectional:
+            if self.cell == "linear":
+                raise ValueError("a bidirectional RNN needs cell 'rnn', 'gru' or 'lstm'")
+            kwargs["bidirectional"] = True
         with torch.random.fork_rng(devices=[]):  # torch's own init draws from the global RNG
             self.rnn = CELLS[self.cell](**kwargs)
 
@@ -160,11 +167,14 @@ class ReadoutRNN(nn.Module):
     from ``seed`` (see :func:`as_torch_generator`)."""
 
     def __init__(self, n_symbols: int, n_out: int, hidden_size: int, cell: str = "rnn",
-                 num_layers: int = 1, seed=None, real_inputs: bool = False):
+                 num_layers: int = 1, seed=None, real_inputs: bool = False,
+                 bidirectional: bool = False):
         super().__init__()
-        self.core = RecurrentCore(n_symbols, hidden_size, cell, num_layers, real_inputs)
+        self.core = RecurrentCore(n_symbols, hidden_size, cell, num_layers, real_inputs,
+                                  bidirectional)
+        directions = 2 if self.core.bidirectional else 1
         with torch.random.fork_rng(devices=[]):
-            self.head = nn.Linear(self.core.hidden_size, n_out)
+            self.head = nn.Linear(directions * self.core.hidden_size, n_out)
         self.set_weights(init_weights(as_torch_generator(seed), self._shapes(),
                                       self.hidden_size, torch.float32))
 
@@ -190,6 +200,11 @@ class ReadoutRNN(nn.Module):
         return self.core.num_layers
 
     @property
+    def bidirectional(self) -> bool:
+        """Whether the hidden state at t also reads x_t..x_T (backwards)."""
+        return self.core.bidirectional
+
+    @property
     def n_out(self) -> int:
         """Number of logits of the read-out."""
         return self.head.out_features
@@ -198,7 +213,7 @@ class ReadoutRNN(nn.Module):
     def n_params(self) -> int:
         """Free parameters (see :func:`n_parameters`)."""
         return n_parameters(self.n_symbols, self.n_out, self.hidden_size, self.cell,
-                            self.num_layers)
+                            self.num_layers, self.bidirectional)
 
     @property
     def device(self) -> torch.device:
@@ -206,14 +221,16 @@ class ReadoutRNN(nn.Module):
 
     def _shapes(self):
         return parameter_shapes(self.n_symbols, self.n_out, self.hidden_size, self.cell,
-                                self.num_layers)
+                                self.num_layers, self.bidirectional)
 
     def weights(self) -> list[torch.Tensor]:
         """The parameters in the order of :func:`parameter_shapes`."""
         rnn, out = self.core.rnn, []
+        suffixes = ("", "_reverse") if self.bidirectional else ("",)
         for layer in range(self.num_layers):
-            out += [getattr(rnn, f"{name}_l{layer}")
-                    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            for suffix in suffixes:
+                out += [getattr(rnn, f"{name}_l{layer}{suffix}")
+                        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
         return out + [self.head.weight, self.head.bias]
 
     def set_weights(self, tensors) -> ReadoutRNN:

@@ -17,10 +17,11 @@ from .cells import ReadoutRNN, n_parameters
 
 
 def state_rnn_n_params(n_symbols: int, n_states: int, hidden_size: int, cell: str = "rnn",
-                       num_layers: int = 1) -> int:
+                       num_layers: int = 1, bidirectional: bool = False) -> int:
     """Free parameters of a :class:`StateRNN`: the paper's K k + k^2 + k (W, U, b) plus
-    m k + m (C, c) for the tanh RNN."""
-    return n_parameters(n_symbols, n_states, hidden_size, cell, num_layers)
+    m k + m for the read-out, for the tanh RNN (twice the recurrent ones and a read-out from
+    2k units for a bidirectional one)."""
+    return n_parameters(n_symbols, n_states, hidden_size, cell, num_layers, bidirectional)
 
 
 class StateRNN(ReadoutRNN):
@@ -34,12 +35,16 @@ class StateRNN(ReadoutRNN):
         num_layers: stacked recurrent layers (1 in all the book's experiments).
         seed: int, ``torch.Generator`` or None (fresh entropy) for the initial weights, each
             uniform on (-1/sqrt(k), 1/sqrt(k)); torch's global generator is never used.
+        bidirectional: read the whole sequence: h_t joins a forward pass over x_1..t and a
+            backward pass over x_T..t, so the output estimates p(H_t | x_1..T), the smoother
+            (chapter *Smoothing*), instead of the filter.
     """
 
     def __init__(self, n_symbols: int, n_states: int, hidden_size: int, cell: str = "rnn",
-                 num_layers: int = 1, seed=None):
+                 num_layers: int = 1, seed=None, bidirectional: bool = False):
         n_states = check_int(n_states, "n_states", minimum=1)
-        super().__init__(n_symbols, n_states, hidden_size, cell, num_layers, seed)
+        super().__init__(n_symbols, n_states, hidden_size, cell, num_layers, seed,
+                         bidirectional=bidirectional)
 
     @property
     def n_states(self) -> int:
@@ -76,7 +81,8 @@ class StateRNN(ReadoutRNN):
         return self._run(obs, "log_proba")
 
     def hidden_states(self, obs) -> np.ndarray:
-        """The last layer's hidden units h_t: (n, T) -> (n, T, k) float64 (for probes)."""
+        """The last layer's hidden units h_t: (n, T) -> (n, T, k) float64 (for probes);
+        (n, T, 2k), forward then backward units, for a bidirectional RNN."""
         return self._run(obs, "hidden")
 
 

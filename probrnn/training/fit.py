@@ -147,12 +147,12 @@ def _rule(rule, overrides: dict) -> TrainingRule:
 
 def _train(kind: str, member_data, seeds, n_out, *, n_symbols, hidden_size, cell, num_layers,
            rule, device, dtype, progress, desc, threads, real_inputs=False,
-           loss="cross_entropy"):
+           loss="cross_entropy", bidirectional=False):
     """Train one member per entry of ``member_data`` (with its restart seed); returns the
     :class:`~probrnn.training.trainer.TrainedMembers`."""
     gens = [as_torch_generator(s) for s in seeds]
     model = BatchedRNN(n_symbols, n_out, hidden_size, cell, num_layers, gens, dtype=dtype,
-                       real_inputs=real_inputs, loss=loss)
+                       real_inputs=real_inputs, loss=loss, bidirectional=bidirectional)
     lr = rule.learning_rate(hidden_size)
     if progress is None:
         import sys
@@ -213,7 +213,8 @@ def _common(n_symbols, hidden_size, cell, num_layers, device, dtype, threads, pr
 def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn",
                    num_layers: int = 1, rule: TrainingRule | None = None, device=None,
                    dtype=torch.float32, progress: bool | None = None, desc: str | None = None,
-                   threads: int | None = 1, **settings) -> list[tuple[StateRNN, FitHistory]]:
+                   threads: int | None = 1, bidirectional: bool = False,
+                   **settings) -> list[tuple[StateRNN, FitHistory]]:
     """Train one :class:`StateRNN` per :class:`FitTask`, all at once, by the training rule.
 
     Every task gets ``rule.restarts_for(k)`` networks; all are trained together as one batched
@@ -221,13 +222,19 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
     A task's result depends only on its data, its seed and the rule, not on the other tasks.
 
     Args: as :func:`fit_state_rnn`; the tasks share n_symbols, hidden_size, cell and T, and each
-    has its own ``states`` and ``n_states``.
+    has its own ``states`` and ``n_states``. ``bidirectional=True`` trains RNNs that read the
+    whole sequence (a forward and a backward pass, one layer), whose outputs estimate the
+    smoother p(H_t | x_1..T) rather than the filter.
 
     Returns:
         A list of ``(model, history)``, one per task, in order.
     """
     n_symbols, hidden_size, cell, num_layers, device, dtype = _common(
         n_symbols, hidden_size, cell, num_layers, device, dtype, threads, progress)
+    bidirectional = check_bool(bidirectional, "bidirectional")
+    if bidirectional and (num_layers != 1 or cell == "linear"):
+        raise ValueError("a bidirectional state RNN has one layer of cell 'rnn', 'gru' or "
+                         f"'lstm' (got num_layers={num_layers}, cell={cell!r})")
     rule = _rule(rule, settings)
     tasks = _tasks(tasks)
     restarts = rule.restarts_for(hidden_size)
@@ -250,16 +257,18 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
         data += [member] * restarts
         seeds += restart_seeds
         n_out += [n_states] * restarts
-        extra.append(dict(kind="state", seed=seed, n_train=len(tr), n_val=len(va),
+        extra.append(dict(kind="state", bidirectional=bidirectional, seed=seed,
+                          n_train=len(tr), n_val=len(va),
                           hidden_size=hidden_size, cell=cell, num_layers=num_layers,
                           restarts=restarts, device=str(device),
                           dtype=str(dtype).replace("torch.", "")))
     fit = _train("state", data, seeds, n_out, n_symbols=n_symbols, hidden_size=hidden_size,
                  cell=cell, num_layers=num_layers, rule=rule, device=device, dtype=dtype,
-                 progress=progress, desc=desc, threads=threads)
+                 progress=progress, desc=desc, threads=threads, bidirectional=bidirectional)
     out = []
     for member, hist in _histories(fit, len(tasks), restarts, extra):
-        net = StateRNN(n_symbols, n_out[member], hidden_size, cell, num_layers, seed=0)
+        net = StateRNN(n_symbols, n_out[member], hidden_size, cell, num_layers, seed=0,
+                       bidirectional=bidirectional)
         net = net.to(dtype).set_weights(fit.weights[member]).to(device).eval()
         out.append((net, hist))
     return out
@@ -268,8 +277,8 @@ def fit_state_rnns(tasks, *, n_symbols: int, hidden_size: int, cell: str = "rnn"
 def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: int,
                   cell: str = "rnn", seed: int = 0, num_layers: int = 1,
                   rule: TrainingRule | None = None, device=None, dtype=torch.float32,
-                  progress: bool | None = None, threads: int | None = 1, **settings
-                  ) -> tuple[StateRNN, FitHistory]:
+                  progress: bool | None = None, threads: int | None = 1,
+                  bidirectional: bool = False, **settings) -> tuple[StateRNN, FitHistory]:
     """Train a :class:`StateRNN` to predict hidden states from observations.
 
     The network minimises the cross-entropy of the true hidden state H_t given x_1..t, whose
@@ -291,6 +300,8 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
         threads: torch intra-op threads while training (default 1: fastest for small
             networks, and robust when other processes share the cores; None leaves torch's
             setting; 2 can help for k in the hundreds on an otherwise idle machine).
+        bidirectional: read the whole sequence (forward and backward passes): the outputs
+            then estimate p(H_t | x_1..T), the smoother (chapter *Smoothing*).
 
     Returns:
         ``(model, history)``: the trained :class:`StateRNN` (``model.predict_proba(obs)`` gives
@@ -299,7 +310,8 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
     task = FitTask(obs, states, check_int(n_states, "n_states", minimum=1), check_seed(seed))
     [(net, hist)] = fit_state_rnns([task], n_symbols=n_symbols, hidden_size=hidden_size,
                                    cell=cell, num_layers=num_layers, rule=rule, device=device,
-                                   dtype=dtype, progress=progress, threads=threads, **settings)
+                                   dtype=dtype, progress=progress, threads=threads,
+                                   bidirectional=bidirectional, **settings)
     return net, hist
 
 

@@ -139,7 +139,8 @@ class _Training:
         self.sel_mask = self.sel_mask.to(self.device)
         self.generators = list(generators)
         self.hand_written = (model.cell == "rnn" and model.num_layers == 1 and not autograd
-                             and not model.real_inputs and model.loss == "cross_entropy")
+                             and not model.real_inputs and model.loss == "cross_entropy"
+                             and not model.bidirectional)
         self.lr0 = torch.tensor([float(v) for v in lrs], dtype=torch.float64)
         self.lr = self.lr0.clone().to(self.device)
         # per member (global index); the initial weights stand until a held-out loss is finite
