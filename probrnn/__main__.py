@@ -30,7 +30,7 @@ def _versions() -> dict:
 def reproduce(names, scale: str, out: Path, seed: int | None = None) -> list[Path]:
     """Run each experiment in ``names`` and write its CSV, HTML and JSON into ``out``."""
     from .experiments import REGISTRY, figure_function, table_function
-    from .plotting import use_book_renderer
+    from .plotting import book_layout, use_book_renderer
 
     use_book_renderer()
     out.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,7 @@ def reproduce(names, scale: str, out: Path, seed: int | None = None) -> list[Pat
         elapsed = time.perf_counter() - start
         csv = out / f"{name}.csv"
         table.to_csv(csv, index=False)
-        fig = figure_function(name)(table)
+        fig = book_layout(figure_function(name)(table))
         html = out / f"{name}.html"
         fig.write_html(html, include_plotlyjs=True, full_html=True)
         meta = {
