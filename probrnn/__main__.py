@@ -72,6 +72,7 @@ def reproduce(names, scale: str, out, seed: int | None = None) -> list[Path]:
     out = check_out_dir(out)
     from .experiments import REGISTRY
     from .figures.render import use_book_renderer
+    from .figures.style import book_layout
 
     use_book_renderer()
     written = []
@@ -84,7 +85,7 @@ def reproduce(names, scale: str, out, seed: int | None = None) -> list[Path]:
         elapsed = time.perf_counter() - start
         csv, html, meta_path = (out / f"{name}.{ext}" for ext in ("csv", "html", "json"))
         write_atomic(csv, lambda p, t=table: t.to_csv(p, index=False))
-        fig = figure_fn(table)
+        fig = book_layout(figure_fn(table))
         write_atomic(html, lambda p, f=fig: f.write_html(p, include_plotlyjs=True, full_html=True))
         meta = {
             "experiment": name,

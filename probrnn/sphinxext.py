@@ -1,8 +1,9 @@
 """Sphinx extension for the book: serve plotly.js from the book's own ``_static``, on the pages
-that have figures, and keep those figures readable in the theme's dark mode.
+that have figures, keep those figures readable in the theme's dark mode, and size code so that
+80 characters fit the text column.
 
 Listed in ``_config.yml`` under ``sphinx.extra_extensions``. Each figure's HTML (see
-:mod:`probrnn.plotting`) contains no plotly.js of its own, so the built book draws every figure
+:mod:`probrnn.figures.render`) contains no plotly.js of its own, so the built book draws every figure
 opened from disk with no network.
 """
 
@@ -16,12 +17,18 @@ from docutils import nodes
 
 from .widgets.live import STATIC_ENV
 
-# In dark mode pydata-sphinx-theme paints HTML cell outputs light grey (for widgets and HTML made
-# for white pages). Book figures follow the page's mode themselves, so keep the page behind them.
-FIGURE_CSS = """\
+# The book's own CSS (_static/probrnn.css). In dark mode pydata-sphinx-theme paints HTML cell
+# outputs light grey (for widgets and HTML made for white pages); book figures follow the page's
+# mode themselves, so keep the page behind them.
+BOOK_CSS = """\
 html[data-theme=dark] .bd-content div.cell_output div.output.text_html:has(> .probrnn-figure) {
   background-color: transparent;
   padding: 0;
+}
+/* 80 characters of code fit the text column at 1280 px, so nobody scrolls sideways: the
+   chapters' code is linted at 80 (book/ruff.toml) and tests/test_browser.py measures it. */
+.bd-article div.highlight pre, .bd-article div.cell_output pre {
+  font-size: 13px;
 }
 """
 
@@ -38,7 +45,7 @@ def _copy_assets(app, exception):
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(_plotly_js(), static / "plotly.min.js")
-    (static / "probrnn.css").write_text(FIGURE_CSS)
+    (static / "probrnn.css").write_text(BOOK_CSS)
 
 
 def _page_scripts(app, pagename, templatename, context, doctree):

@@ -8,7 +8,9 @@ Used by ``tests/test_browser.py`` and ``benchmarks/page_weight.py``.
 * :class:`BookBrowser` opens pages from disk (``file://``) with every other request aborted, waits
   for MathJax and the plotly figures, and returns a :class:`PageReport`: console and page errors,
   blocked requests, bytes loaded, figures, MathJax errors, unresolved references, broken links,
-  accessibility faults and the colours of figure text.
+  accessibility faults, the colours of figure text, and what a reader sees at the page's width
+  (``PageReport.reader``: code, tables and equations wider than the column, raw TeX in the text,
+  and the boxes, font sizes and colour ranges of every figure's parts).
 
 The checks themselves are plain functions of a report (see ``tests/test_browser.py``), so a
 report can be made from a deliberately broken page to show that each check can fail.
@@ -369,11 +371,144 @@ _FIGURE_TEXT_JS = r"""
 """
 
 
+# What a reader sees that is too wide, unreadable or overlapping, read at the page's width.
+# * code: a code block (``div.highlight pre``: cell inputs and code in the text) or a cell's text
+#   output (``.cell_output pre``) whose text is wider than the block, so the reader scrolls;
+# * tables: an output table wider than the text column;
+# * display math wider than its column (cut or scrolled);
+# * raw TeX or dollars in the visible text (math that was not recognised as math);
+# * figures: for each plotly figure the boxes of its title, legend, dropdowns and buttons
+#   (updatemenus), sliders, colour bars, axis titles, tick labels, annotations and plot areas; the
+#   checks in tests/test_browser.py look for overlaps and clipping. Heatmaps report how much of
+#   their fixed colour range their values use, and every text its font size.
+_READER_JS = r"""
+() => {
+  const main = document.querySelector('main') || document.body;
+  const column = document.querySelector('.bd-article') || main;
+  const columnWidth = column.getBoundingClientRect().width;
+  const out = {column: columnWidth, code: [], tables: [], math: [], raw_tex: [], figures: []};
+  const firstLine = t => t.trim().split('\n')[0].slice(0, 70);
+  for (const pre of main.querySelectorAll('div.highlight pre, .cell_output pre')) {
+    if (!pre.offsetParent) continue;  // hidden (a collapsed cell or solution)
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const kind = pre.closest('.cell_output') ? 'output' :
+                   pre.closest('.cell_input') ? 'cell' : 'code';
+      out.code.push({kind, text: firstLine(pre.textContent), scroll: pre.scrollWidth,
+                     width: pre.clientWidth});
+    }
+  }
+  for (const table of main.querySelectorAll('table')) {
+    if (!table.offsetParent) continue;
+    const w = Math.max(table.getBoundingClientRect().width, table.scrollWidth);
+    if (w > columnWidth + 1) {
+      const head = Array.from(table.querySelectorAll('th')).slice(0, 4).map(t => t.textContent.trim());
+      out.tables.push({width: Math.round(w), columns: table.querySelectorAll('thead th').length
+                       || table.rows[0]?.cells.length || 0, head: head.join(' | ')});
+    }
+  }
+  for (const m of main.querySelectorAll('mjx-container[display="true"], mjx-container[jax][display]')) {
+    if (!m.offsetParent) continue;
+    const box = m.closest('div.math') || m.parentElement;
+    const inner = m.querySelector('mjx-math') || m;
+    const w = inner.getBoundingClientRect().width;
+    if (w > box.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1) {
+      const label = (box.querySelector('.eqno') || {}).textContent || '';
+      out.math.push({label: label.trim(), width: Math.round(w), column: box.clientWidth});
+    }
+  }
+  const skip = 'pre, code, .highlight, script, style, mjx-container, .plotly-graph-div, '
+             + '.cell_input, .cell_output, .output, .math';
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip) || !el.offsetParent) continue;
+    const m = n.textContent.match(/\\[A-Za-z]+|\$/);
+    if (m) out.raw_tex.push(m[0] + ' in "' + n.textContent.trim().slice(0, 80) + '"');
+  }
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+  };
+  const shown = e => {
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) return false;
+    for (let x = e; x && x.tagName !== 'svg'; x = x.parentElement) {
+      const s = getComputedStyle(x);
+      if (s.display === 'none' || s.visibility === 'hidden' || parseFloat(s.opacity) === 0) return false;
+    }
+    return true;
+  };
+  for (const el of document.querySelectorAll('.plotly-graph-div')) {
+    const svg = el.querySelector('.main-svg');
+    if (!svg) continue;
+    const parts = [];
+    const add = (kind, e, text) => { if (shown(e)) parts.push({kind, text: (text ?? e.textContent)
+                                                              .trim().slice(0, 50), ...box(e)}); };
+    el.querySelectorAll('.g-gtitle .gtitle').forEach(e => add('title', e));
+    el.querySelectorAll('.legend').forEach(e => add('legend', e.querySelector('.bg') || e,
+                                                    e.textContent));
+    el.querySelectorAll('.updatemenu-header-group, .updatemenu-button').forEach(
+      e => add('menu', e));
+    el.querySelectorAll('.slider-group').forEach(e => add('slider', e));
+    el.querySelectorAll('.colorbar').forEach(e => add('colorbar', e, 'colour bar '
+      + ((e.querySelector('.cbtitle') || {}).textContent || '')));
+    // axis titles and tick labels of every subplot: .xtitle, .y2title, .xtick, .y3tick, ...
+    const ofClass = re => Array.from(el.querySelectorAll('.main-svg text, .main-svg g'))
+      .filter(e => re.test(e.getAttribute('class') || ''));
+    ofClass(/^[xy]\d*title$/).forEach(e => add('axis title', e));
+    // annotations with text (an arrow alone is drawing, not a label): the text's own box
+    el.querySelectorAll('.annotation').forEach(e => {
+      if (e.textContent.trim()) add('annotation', e.querySelector('.annotation-text') || e,
+                                    e.textContent);
+    });
+    const plots = Array.from(el.querySelectorAll('.draglayer .nsewdrag')).filter(shown)
+      .map((e, i) => ({kind: 'plot area', text: e.parentElement.getAttribute('class') || String(i),
+                       ...box(e)}));
+    const ticks = ofClass(/^[xy]\d*tick$/).map(g => g.querySelector('text')).filter(t => t && shown(t))
+      .map(t => ({kind: 'tick label', text: t.textContent.trim().slice(0, 40), ...box(t)}));
+    const lay = el.layout || {}, fullData = el._fullData || el.data || [];
+    const heatmaps = [];
+    // every number in an array, a nested array, a typed array or plotly.py's base64 form
+    const typed = {f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array,
+                   i2: Int16Array, u2: Uint16Array, i4: Int32Array, u4: Uint32Array};
+    const numbers = (v, acc) => {
+      if (typeof v === 'number') { if (isFinite(v)) acc.push(v); }
+      else if (v && typeof v.bdata === 'string' && typed[v.dtype]) {
+        const bin = atob(v.bdata), bytes = new Uint8Array(bin.length);
+        for (let j = 0; j < bin.length; j++) bytes[j] = bin.charCodeAt(j);
+        numbers(Array.from(new typed[v.dtype](bytes.buffer)), acc);
+      } else if (v && typeof v.length === 'number' && typeof v !== 'string') {
+        for (const x of v) numbers(x, acc);
+      }
+    };
+    // (el.data, not _fullData: plotly fills in no defaults for the traces a slider hides)
+    (el.data || []).forEach((tr, i) => {
+      if (tr.type !== 'heatmap' || tr.zmin === undefined || tr.zmax === undefined) return;
+      const z = [];
+      numbers((fullData[i] && fullData[i].z) || tr.z, z);
+      if (!z.length || !(tr.zmax > tr.zmin)) return;
+      const used = (Math.max(...z) - Math.min(...z)) / (tr.zmax - tr.zmin);
+      heatmaps.push({trace: i, name: tr.name || '', used, zmin: tr.zmin, zmax: tr.zmax,
+                     max: Math.max(...z)});
+    });
+    // every piece of text with its own size (a subscript <tspan> is smaller than its label)
+    const fonts = Array.from(el.querySelectorAll('.main-svg text, .main-svg tspan')).filter(shown)
+      .filter(t => Array.from(t.childNodes).some(c => c.nodeType === 3 && c.textContent.trim()))
+      .map(t => ({text: (t.closest('text') || t).textContent.trim().slice(0, 30),
+                  size: parseFloat(getComputedStyle(t).fontSize)}));
+    out.figures.push({id: el.id, svg: box(svg), parts, plots, ticks, heatmaps, fonts,
+                      title: (lay.title && (lay.title.text ?? lay.title)) || ''});
+  }
+  return out;
+}
+"""
+
 # What _COLLECT_JS returns for a page it could not read.
 EMPTY_DOM = {"math_count": 0, "math_unrendered": [], "math_errors": [], "mathjax_version": None,
              "xrefs": [], "citations": 0, "bad_citations": [], "literal": [], "links": [],
              "figures": [], "plotly_scripts": [], "dead_widgets": 0, "img_no_alt": [],
              "unnamed_controls": [], "resources": [], "theme": None}
+EMPTY_READER = {"column": 0, "code": [], "tables": [], "math": [], "raw_tex": [], "figures": []}
 
 
 @dataclass
@@ -394,6 +529,7 @@ class PageReport:
     broken_links: list[str] = field(default_factory=list)
     figure_text: list[dict] = field(default_factory=list)
     dark_figure_text: list[dict] = field(default_factory=list)
+    reader: dict = field(default_factory=lambda: dict(EMPTY_READER))
 
     @property
     def weight(self) -> int:
@@ -414,21 +550,28 @@ def is_plotly_js(url: str) -> bool:
 class BookBrowser:
     """One headless Chromium for many pages; use as a context manager."""
 
-    def __init__(self, wait_seconds: float = 30.0):
+    def __init__(self, wait_seconds: float = 30.0, playwright=None):
+        """``playwright``: a started Playwright to use (its sync API allows one per thread);
+        by default the browser starts and stops its own."""
         self.wait_ms = wait_seconds * 1000
         self._ids: dict[Path, set[str]] = {}
+        self._given = playwright
 
     def __enter__(self) -> BookBrowser:
-        from playwright.sync_api import sync_playwright
+        if self._given is not None:
+            self._pw = self._given
+        else:
+            from playwright.sync_api import sync_playwright
 
-        self._pw = sync_playwright().start()
+            self._pw = sync_playwright().start()
         self.browser = self._pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                                 args=CHROMIUM_ARGS)
         return self
 
     def __exit__(self, *exc):
         self.browser.close()
-        self._pw.stop()
+        if self._given is None:
+            self._pw.stop()
 
     def _anchor_ids(self, path: Path) -> set[str]:
         if path not in self._ids:
@@ -492,6 +635,7 @@ class BookBrowser:
             tab.evaluate(_WAIT_JS, wait_ms)
             report.dom = tab.evaluate(_COLLECT_JS)
             report.figure_text = tab.evaluate(_FIGURE_TEXT_JS)
+            report.reader = tab.evaluate(_READER_JS)
             report.seconds = time.perf_counter() - start
             if shots is not None:
                 shots.mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,17 @@ their kernels (which inherit this environment) build no live widgets (see probrn
 
 import os
 
+import pytest
+
 from probrnn.widgets.live import STATIC_ENV
 
 os.environ[STATIC_ENV] = "1"
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """One Playwright for the whole session: its sync API allows only one per thread, and both
+    tests/test_browser.py and tests/test_jupyterlab.py drive Chromium with it."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        yield p

@@ -48,6 +48,31 @@ def test_binder_pins_the_cpu_build_of_the_project_torch():
     assert "-e ." in lines, "binder must install probrnn from the repository (-e .)"
 
 
+def _pins(path: Path) -> dict[str, str]:
+    """Canonical name -> version specifier of each requirement line of ``path``."""
+    pins = {}
+    for line in requirement_lines(path):
+        if not line.startswith("-"):
+            req = Requirement(line)
+            pins[canonicalize_name(req.name)] = str(req.specifier)
+    return pins
+
+
+def test_binder_runs_the_chapters_as_ci_tests_them():
+    """Binder pins ipykernel as the main environment does, and installs JupyterLab with
+    jupyterlab-myst; the main environment has both too, so CI tests the chapters in the
+    JupyterLab a Binder reader gets (tests/test_jupyterlab.py). Only Binder uses the CPU-torch
+    index: CI installs requirements.txt from PyPI alone."""
+    binder, main = _pins(BINDER / "requirements.txt"), _pins(ROOT / "requirements.txt")
+    assert binder.get("ipykernel") == main.get("ipykernel") and main.get("ipykernel"), (
+        f"ipykernel: binder {binder.get('ipykernel')!r}, requirements.txt {main.get('ipykernel')!r}")
+    for name in ("jupyterlab", "jupyterlab-myst"):
+        assert name in binder, f"binder/requirements.txt does not install {name}"
+        assert binder[name] == main.get(name), (
+            f"{name}: binder {binder[name]!r}, requirements.txt {main.get(name)!r}")
+    assert not any(CPU_INDEX in line for line in requirement_lines(ROOT / "requirements.txt"))
+
+
 def test_binder_python_satisfies_the_package():
     runtime = (BINDER / "runtime.txt").read_text().strip()
     m = re.fullmatch(r"python-3\.(\d+)", runtime)

@@ -6,7 +6,11 @@ that did not draw; plotly.js loaded more than once (or not at all where there ar
 inlined; MathJax that did not typeset or reported a TeX error; cross-references, citations and
 links that do not resolve; figure text that is unreadable in either mode (contrast with what is
 behind it); figures without alt text or a visible caption, sliders and controls without labels,
-images without alt. Screenshots of every page in both modes and a page-weight table go to
+images without alt; and what a reader sees at 1280 px: code blocks, text outputs, tables and
+equations wider than the text column, raw TeX in the visible text, figure parts that overlap
+(a title over a legend, a colour bar over the next panel's labels, two subplot titles) or stick
+out of the figure (a clipped title), figure text under 9 px, and heatmaps whose values use only
+a sliver of their fixed colour scale. Screenshots of every page in both modes and a page-weight table go to
 ``_build/screenshots/``. The launch and download buttons of chapter pages are checked in the
 HTML. The last tests run every check on a deliberately broken page, to show each can fail.
 
@@ -156,6 +160,107 @@ def accessibility_problems(r: PageReport) -> list[str]:
     return problems
 
 
+# --------------------------------------------------------------------------- the reader's view
+# What a reader sees at 1280 px: nothing scrolls sideways, no markup shows raw, figure parts do
+# not overlap or leave the figure, no figure text is too small to read.
+
+MIN_FONT_PX = 9  # smallest figure text: a subscript in 13 px text (9.1 px) reads; 8 px does not
+MIN_COLOUR_RANGE = 0.35  # a heatmap on a fixed scale uses at least this share of it
+OVERLAP_PX = 0.5  # boxes may touch; overlapping in both directions by more is a fault
+
+# Figure parts that must not overlap: (a, b) pairs of kinds, checked both ways. A legend or an
+# annotation may sit inside a plot area (placed there on purpose); nothing else may.
+_MUST_NOT_OVERLAP = {
+    ("title", k) for k in ("legend", "menu", "slider", "colorbar", "axis title", "annotation",
+                           "plot area", "tick label")
+} | {
+    ("legend", k) for k in ("menu", "slider", "colorbar", "axis title", "annotation",
+                            "tick label")
+} | {
+    ("menu", k) for k in ("slider", "colorbar", "axis title", "annotation", "plot area",
+                          "tick label")
+} | {
+    ("slider", k) for k in ("colorbar", "axis title", "annotation", "plot area", "tick label")
+} | {
+    ("colorbar", k) for k in ("axis title", "annotation", "plot area", "tick label", "colorbar")
+} | {
+    ("annotation", "annotation"),  # two labels, e.g. neighbouring subplot titles
+}
+# Parts that must lie inside the figure's drawing (else they are cut off).
+_MUST_FIT = {"title", "legend", "menu", "slider", "colorbar", "axis title", "annotation"}
+
+
+def _overlap(a: dict, b: dict) -> float:
+    """How far two boxes overlap: the smaller of the overlaps in x and y (<= 0: apart)."""
+    return min(min(a["right"], b["right"]) - max(a["left"], b["left"]),
+               min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]))
+
+
+def width_problems(r: PageReport) -> list[str]:
+    """Code blocks, output tables and display math wider than the text column."""
+    d = r.reader
+    return ([f"{c['kind']} block wider than its column ({c['scroll']} > {c['width']} px): "
+             f"{c['text']!r}" for c in d["code"]]
+            + [f"table wider than the column ({t['width']} > {d['column']:.0f} px, "
+               f"{t['columns']} columns: {t['head']} ...)" for t in d["tables"]]
+            + [f"equation {m['label'] or '(unnumbered)'} wider than its column "
+               f"({m['width']} > {m['column']} px)" for m in d["math"]])
+
+
+def raw_markup_problems(r: PageReport) -> list[str]:
+    """TeX or dollars in the visible text: math the page did not recognise as math."""
+    return [f"raw TeX in the text: {t}" for t in r.reader["raw_tex"]]
+
+
+def figure_layout_problems(r: PageReport) -> list[str]:
+    """Figure parts that overlap each other (title over legend, a colour bar over the next
+    panel, ...) or that stick out of the figure (a clipped title)."""
+    problems = []
+    for fig in r.reader["figures"]:
+        parts = fig["parts"] + fig["plots"] + fig["ticks"]
+        seen = set()
+        for i, a in enumerate(parts):
+            for b in parts[i + 1:]:
+                pair = (a["kind"], b["kind"])
+                if pair not in _MUST_NOT_OVERLAP and pair[::-1] not in _MUST_NOT_OVERLAP:
+                    continue
+                if _overlap(a, b) > OVERLAP_PX:
+                    key = (a["kind"], a["text"], b["kind"], b["text"])
+                    if key not in seen:
+                        seen.add(key)
+                        problems.append(f"figure {fig['id']} ({fig['title'][:40]!r}): "
+                                        f"{a['kind']} {a['text']!r} overlaps {b['kind']} "
+                                        f"{b['text']!r} by {_overlap(a, b):.0f} px")
+        svg = fig["svg"]
+        for p in fig["parts"]:
+            if p["kind"] not in _MUST_FIT:
+                continue
+            out = max(svg["left"] - p["left"], p["right"] - svg["right"],
+                      svg["top"] - p["top"], p["bottom"] - svg["bottom"])
+            if out > OVERLAP_PX:
+                problems.append(f"figure {fig['id']} ({fig['title'][:40]!r}): {p['kind']} "
+                                f"{p['text']!r} is cut off ({out:.0f} px outside the figure)")
+    return problems
+
+
+def figure_legibility_problems(r: PageReport) -> list[str]:
+    """Figure text too small to read, and heatmaps whose values use only a sliver of their
+    fixed colour scale (one flat colour)."""
+    problems = []
+    for fig in r.reader["figures"]:
+        small = sorted({(f["size"], f["text"]) for f in fig["fonts"] if f["size"] < MIN_FONT_PX})
+        if small:
+            problems.append(f"figure {fig['id']} ({fig['title'][:40]!r}): {len(small)} text(s) "
+                            f"under {MIN_FONT_PX} px, e.g. {small[:3]}")
+        for h in fig["heatmaps"]:
+            if h["used"] < MIN_COLOUR_RANGE:
+                problems.append(
+                    f"figure {fig['id']} ({fig['title'][:40]!r}): heatmap {h['name']!r} uses "
+                    f"{h['used']:.0%} of its colour scale {h['zmin']}..{h['zmax']} "
+                    f"(largest value {h['max']:.2f}): it reads as one flat colour")
+    return problems
+
+
 def _fail_on(reports: dict[str, PageReport], check) -> None:
     found = {name: check(r) for name, r in reports.items()}
     found = {name: p for name, p in found.items() if p}
@@ -175,8 +280,8 @@ def book():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with BookBrowser() as b:
+def browser(playwright):
+    with BookBrowser(playwright=playwright) as b:
         yield b
 
 
@@ -274,6 +379,27 @@ def test_figures_controls_and_images_are_accessible(reports):
 
 
 @needs_chromium
+def test_nothing_is_wider_than_the_column(reports):
+    """No code block, text output, table or equation makes the reader scroll sideways."""
+    _fail_on(reports, width_problems)
+
+
+@needs_chromium
+def test_no_raw_tex_in_the_text(reports):
+    _fail_on(reports, raw_markup_problems)
+
+
+@needs_chromium
+def test_figure_parts_do_not_overlap_or_clip(reports):
+    _fail_on(reports, figure_layout_problems)
+
+
+@needs_chromium
+def test_figure_text_and_colours_are_legible(reports):
+    _fail_on(reports, figure_legibility_problems)
+
+
+@needs_chromium
 def test_figures_open_in_dark_mode(book, browser, reports):
     """A reader whose system is dark gets dark figures from the first draw, not after a toggle."""
     with_figures = [name for name, r in reports.items() if r.dom["figures"]]
@@ -330,7 +456,32 @@ _BAD_PAGE = """<!DOCTYPE html><html data-theme="light"><head><meta charset="utf-
 <div id="never" class="plotly-graph-div" role="img" aria-label="interactive figure"></div>
 <script>console.error("boom"); undefinedFunction();</script>
 {figure}
+<article class="bd-article" style="width: 640px">
+<div class="highlight"><pre>x = "{long_line}"</pre></div>
+<table><tr>{cells}</tr></table>
+<p>Raw TeX: \\alpha_t and a stray $ sign.</p>
+<div class="math notranslate nohighlight">\\[\\text{{{long_line}}}\\]</div>
+{clash}
+</article>
 </main></body></html>"""
+
+
+def _clashing_figure():
+    """A figure whose parts collide unless laid out by the book's rule: a title too long for
+    the figure, a horizontal legend above the plot, a heatmap using a tenth of its fixed scale
+    and 6 px text."""
+    import plotly.graph_objects as go
+
+    from probrnn.figures.style import TEMPLATE
+
+    fig = go.Figure(go.Heatmap(z=[[0.05, 0.1], [0.0, 0.08]], zmin=0, zmax=1, name="flat"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], name="a line with a long legend label"))
+    fig.add_trace(go.Scatter(x=[0, 1], y=[1, 0], name="another line"))
+    fig.add_annotation(x=0.5, y=0.5, text="tiny", font=dict(size=6), showarrow=False)
+    return fig.update_layout(
+        template=TEMPLATE, height=420, margin=dict(t=40),
+        title=dict(text="A title that runs on " * 12, y=1, yref="container", yanchor="top"),
+        legend=dict(orientation="h", y=1, yref="container", yanchor="top"))
 
 
 @needs_chromium
@@ -353,8 +504,10 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
     fig.add_shape(type="rect", x0=1.2, x1=1.8, y0=1.5, y1=2.5, fillcolor="#000000", line_width=0)
     fig.add_annotation(x=1.5, y=2, text="boxed", showarrow=False, font=dict(color="#222222"))
     page = tmp_path / "bad.html"
-    page.write_text(_BAD_PAGE.format(plotly=(book.html / "_static" / "plotly.min.js").as_uri(),
-                                     mathjax=mathjax.as_uri(), figure=figure_html(fig, "white")))
+    page.write_text(_BAD_PAGE.format(
+        plotly=(book.html / "_static" / "plotly.min.js").as_uri(), mathjax=mathjax.as_uri(),
+        figure=figure_html(fig, "white"), long_line="wide " * 40, cells="<td>column</td>" * 40,
+        clash=figure_html(_clashing_figure(), "clash", layout_rule=False)))
     (tmp_path / "inlined.html").write_text(
         "<html><body>" + fig.to_html(include_plotlyjs=True, full_html=False) + "</body></html>")
     r = browser.visit(page, tmp_path, wait_seconds=3)
@@ -378,6 +531,34 @@ def test_checks_catch_a_broken_page(tmp_path, book, browser):
         assert fault in a11y, f"{fault!r} not reported in:\n{a11y}"
     inlined = browser.visit(tmp_path / "inlined.html", tmp_path, dark_toggle=False, wait_seconds=2)
     assert "inlined" in text(plotly_problems(inlined))
+    wide = text(width_problems(r))
+    for fault in ("code block wider", "table wider", "equation (unnumbered) wider"):
+        assert fault in wide, f"{fault!r} not reported in:\n{wide}"
+    raw = text(raw_markup_problems(r))
+    assert "\\alpha" in raw and "$" in raw, raw
+    layout = text(figure_layout_problems(r))
+    assert "title 'A title that runs on" in layout and "overlaps legend" in layout, layout
+    assert "is cut off" in layout, layout
+    legible = text(figure_legibility_problems(r))
+    assert "uses 10% of its colour scale" in legible and "under 9 px" in legible, legible
+
+
+@needs_chromium
+def test_layout_rule_keeps_figure_parts_apart(tmp_path, browser):
+    """The clashing figure above, drawn through the book's layout rule: nothing overlaps and
+    nothing is cut off (the rule cannot fix its flat heatmap or its 6 px text)."""
+    import plotly
+
+    from probrnn.figures.render import figure_html
+
+    plotly_js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    page = tmp_path / "rule.html"
+    page.write_text(f'<!DOCTYPE html><html><head><script src="{plotly_js.as_uri()}"></script>'
+                    '</head><body><main><article class="bd-article" style="width: 640px">'
+                    f'{figure_html(_clashing_figure(), "ruled")}</article></main></body></html>')
+    r = browser.visit(page, tmp_path, dark_toggle=False)
+    assert not figure_problems(r) and not load_problems(r)
+    assert r.reader["figures"] and not figure_layout_problems(r), figure_layout_problems(r)
 
 
 @needs_chromium

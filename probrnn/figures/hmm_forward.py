@@ -19,7 +19,9 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
         runs: m -> (states (T,), obs (T,), filtered (T, m)) for one sampled sequence.
 
     The true hidden state is drawn as vermillion rings on the heatmap, and each column's
-    hover shows the observed symbol. Works in static HTML: the slider only toggles visibility.
+    hover shows the observed symbol. Each m has its own colour scale, from 0 to its largest
+    belief: with many states every belief is small, and on a fixed 0-1 scale the whole map
+    would be one dark colour. Works in static HTML: the slider only toggles visibility.
     """
     if not isinstance(runs, Mapping) or not runs:
         raise ValueError("runs must be a non-empty dict: m -> (states, obs, filtered) (got "
@@ -42,8 +44,9 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
                 f"{states.shape}, {obs.shape}, {filtered.shape}"
             )
         t = np.arange(1, T + 1)
+        top = float(np.ceil(filtered.max() * 20) / 20)  # the largest belief, up to 0.05
         fig.add_trace(go.Heatmap(
-            z=filtered.T, x=t, y=np.arange(m), zmin=0, zmax=1, colorscale="Cividis",
+            z=filtered.T, x=t, y=np.arange(m), zmin=0, zmax=top, colorscale="Cividis",
             colorbar=dict(title="p(H_t = i | x_1..t)", title_side="right"),
             customdata=np.broadcast_to(obs, (m, T)),
             hovertemplate="t=%{x}<br>state i=%{y}<br>x_t=%{customdata}<br>belief=%{z:.3f}"
@@ -67,9 +70,8 @@ def belief_trajectories(runs: Mapping[int, tuple[np.ndarray, np.ndarray, np.ndar
         title=title, height=470,
         xaxis_title="time step t", yaxis_title=f"hidden state i (m = {ms[0]})",
         yaxis=dict(tick0=0, dtick=max(1, ms[0] // 8)),
-        sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="m = "), pad=dict(t=45),
+        sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="m = "),
                       name="number of hidden states m")],
-        legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),
     )
     return with_alt(fig, "Heatmap of the forward algorithm's belief over hidden states (rows) "
                          "against time (columns) for one sampled sequence, with the true state "

@@ -107,9 +107,8 @@ def fig7_panels(df: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(type="log", row=1, col=1)
     fig.update_yaxes(title_text="accuracy", row=1, col=1)
     fig.update_yaxes(title_text="agreement", row=2, col=1)
-    fig.update_layout(height=680, title="RNNs against particle filters of the same size (Figure 7)",
-                      margin=dict(t=120),
-                      legend=dict(orientation="h", y=1.07, yanchor="bottom", x=0, xanchor="left"))
+    fig.update_layout(height=680,
+                      title="RNNs against particle filters of the same size (Figure 7)")
     return with_alt(fig, "Two panels against the size d on a log axis. Top: accuracy of the "
                          "RNN and of the particle filter at predicting the true hidden state, "
                          "with the forward algorithm's accuracy as a dashed line. Bottom: their "
@@ -138,8 +137,8 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
             raise ValueError(f"df has no grid rows of kind {kind!r}: the figure has a slider "
                              "for each of 'pf' and 'rnn'")
     t = np.arange(1, T + 1)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("accuracy at step t",
-                                                        "agreement with the forward algorithm"))
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        "accuracy at step t", "agreement with the<br>forward algorithm"))
     groups = {}
     for kind in ("pf", "rnn"):
         sizes = sorted(df.loc[df["kind"] == kind, "d"].unique())
@@ -184,9 +183,7 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="time step t", dtick=1)
     fig.update_yaxes(range=[0, 1.02])
     fig.update_layout(height=600, sliders=sliders,
-                      title="Per-step accuracy and agreement: pick M and k",
-                      legend=dict(orientation="h", y=1.15, x=1, xanchor="right"),
-                      margin=dict(b=170))
+                      title="Per-step accuracy and agreement: pick M and k")
     return with_alt(fig, "Two panels over time steps 1 to 8: accuracy and agreement with the "
                          "forward algorithm, for one particle filter and one RNN; one slider "
                          "sets the number of particles M and the other the hidden units k.")
@@ -248,7 +245,7 @@ def convergence_loglog(df: pd.DataFrame, slope_range=(-0.65, -0.35)) -> go.Figur
 PROPAGATE_COLOR, RESAMPLE_COLOR, SIMULATE_COLOR = OKABE_ITO[0], OKABE_ITO[5], "#444444"
 
 
-def _arrow(fig, x0, y0, x1, y1, color, width=1.6, dash=None, shrink=0.28):
+def _arrow(fig, x0, y0, x1, y1, color, width=1.6, dash=None, shrink=0.42):
     """An arrow from (x0, y0) to (x1, y1), both ends pulled in by ``shrink`` (node radius)."""
     d = np.hypot(x1 - x0, y1 - y0)
     ux, uy = (x1 - x0) / d, (y1 - y0) / d
@@ -261,12 +258,12 @@ def _arrow(fig, x0, y0, x1, y1, color, width=1.6, dash=None, shrink=0.28):
                                                                              width=width))
 
 
-def _node(fig, x, y, label, observed=False, r=0.31):
+def _node(fig, x, y, label, observed=False, r=0.42):
     fill = "#d9d9d9" if observed else "#ffffff"  # opaque: dark labels stay readable in dark mode
     kind = "rect" if observed else "circle"
     fig.add_shape(type=kind, x0=x - r, y0=y - r, x1=x + r, y1=y + r, fillcolor=fill,
                   line=dict(color="#333333", width=1.4))
-    fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=11, color="#111111"))
+    fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=13, color="#111111"))
 
 
 def pf_graphical_model(n_particles: int = 3) -> go.Figure:
@@ -283,12 +280,13 @@ def pf_graphical_model(n_particles: int = 3) -> go.Figure:
     fig = go.Figure()
     xs = [1.0, 3.3, 5.6]
     names = ["t-1", "t", "t+1"]
-    ys = 1.9 + 0.8 * np.arange(M)[::-1] if M > 1 else np.array([2.4])
+    ys = 1.9 + 0.95 * np.arange(M)[::-1] if M > 1 else np.array([2.4])
     x_obs_y = 0.6
     for c, (x, nm) in enumerate(zip(xs, names, strict=True)):
-        fig.add_shape(type="rect", x0=x - 0.45, x1=x + 0.45, y0=ys.min() - 0.42,
-                      y1=ys.max() + 0.42, line=dict(color=NEUTRAL, dash="dash", width=1))
-        fig.add_annotation(x=x, y=ys.max() + 0.62, text=f"h<sub>{nm}</sub>", showarrow=False)
+        fig.add_shape(type="rect", x0=x - 0.52, x1=x + 0.52, y0=ys.min() - 0.5,
+                      y1=ys.max() + 0.5, line=dict(color=NEUTRAL, dash="dash", width=1))
+        fig.add_annotation(x=x, y=ys.max() + 0.72, text=f"h<sub>{nm}</sub>", showarrow=False,
+                           font=dict(size=14))
         for i, y in enumerate(ys):
             _node(fig, x, y, f"H<sub>{nm}</sub><sup>({i + 1})</sup>")
         _node(fig, x, x_obs_y, f"x<sub>{nm}</sub>", observed=True)
@@ -301,34 +299,34 @@ def pf_graphical_model(n_particles: int = 3) -> go.Figure:
                 if j != i:
                     _arrow(fig, xp, yj, x, y, RESAMPLE_COLOR, width=0.9)
         # x_t enters the resampling of every particle of step t (arrow to the box)
-        _arrow(fig, x - 0.12, x_obs_y + 0.25, x - 0.12, ys.min() - 0.42, RESAMPLE_COLOR,
+        _arrow(fig, x - 0.12, x_obs_y + 0.4, x - 0.12, ys.min() - 0.5, RESAMPLE_COLOR,
                width=1.6, shrink=0.02)
         for y in ys:
             _arrow(fig, xp, y, x, x_obs_y, SIMULATE_COLOR, width=1.0)
     # the seed, injected at h_0 and carried along
     y_mid = float(ys.mean())
     _node(fig, -0.4, y_mid, "h<sub>0</sub>")
-    fig.add_annotation(x=-0.4, y=y_mid - 0.45, text="seed", showarrow=False, font=dict(size=11))
-    _arrow(fig, -0.4, y_mid, xs[0] - 0.45, y_mid, NEUTRAL, width=1.2, dash="dot", shrink=0.28)
+    fig.add_annotation(x=-0.4, y=y_mid - 0.6, text="seed", showarrow=False, font=dict(size=13))
+    _arrow(fig, -0.4, y_mid, xs[0] - 0.52, y_mid, NEUTRAL, width=1.2, dash="dot", shrink=0.42)
     # collapsed: the RNN graph
     rx = [7.4, 8.9, 10.4]
     for c, (x, nm) in enumerate(zip(rx, names, strict=True)):
-        _node(fig, x, y_mid, f"h<sub>{nm}</sub>", r=0.32)
+        _node(fig, x, y_mid, f"h<sub>{nm}</sub>")
         _node(fig, x, x_obs_y, f"x<sub>{nm}</sub>", observed=True)
         if c:
-            _arrow(fig, rx[c - 1], y_mid, x, y_mid, PROPAGATE_COLOR, width=2.2, shrink=0.34)
-            _arrow(fig, x, x_obs_y, x, y_mid, RESAMPLE_COLOR, width=1.4, shrink=0.34)
-            _arrow(fig, rx[c - 1], y_mid, x, x_obs_y, SIMULATE_COLOR, width=1.0, shrink=0.34)
-    fig.add_annotation(x=8.9, y=ys.max() + 0.62, text="collapsed: an RNN (Figure 3)",
+            _arrow(fig, rx[c - 1], y_mid, x, y_mid, PROPAGATE_COLOR, width=2.2)
+            _arrow(fig, x, x_obs_y, x, y_mid, RESAMPLE_COLOR, width=1.4)
+            _arrow(fig, rx[c - 1], y_mid, x, x_obs_y, SIMULATE_COLOR, width=1.0)
+    fig.add_annotation(x=8.9, y=ys.max() + 0.72, text="collapsed: an RNN (Figure 3)",
                        showarrow=False)
-    fig.add_annotation(x=3.3, y=ys.max() + 1.0, text=f"particle filter, M = {M}",
+    fig.add_annotation(x=3.3, y=ys.max() + 1.15, text=f"particle filter, M = {M}",
                        showarrow=False)
     for name, color in (("propagation", PROPAGATE_COLOR), ("resampling", RESAMPLE_COLOR),
                         ("forward simulation", SIMULATE_COLOR)):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name,
                                  line=dict(color=color, width=3)))
     fig.update_xaxes(visible=False, range=[-0.9, 11.0])
-    fig.update_yaxes(visible=False, range=[0.0, ys.max() + 1.3], scaleanchor="x")
+    fig.update_yaxes(visible=False, range=[0.0, ys.max() + 1.45], scaleanchor="x")
     fig.update_layout(height=480, showlegend=True, title="A particle filter drawn as an RNN "
                       "(after the paper's Figure 4)",
                       legend=dict(orientation="h", y=-0.02, x=0.5, xanchor="center"),
@@ -462,9 +460,9 @@ def particle_time_slider(proposed, weights, resampled, obs, states=None, filtere
                                                        zip(t_axis, obs, strict=True)])
     fig.update_yaxes(title_text="hidden state", tickvals=list(range(m)), range=[-0.6, m - 0.4])
     fig.update_layout(height=520, title=f"{M} particles of one sequence, step by step",
+                      # below the two-line tick labels and the axis title
                       sliders=[dict(active=2, steps=steps, currentvalue=dict(prefix="showing "),
-                                    pad=dict(t=55))],
-                      legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
+                                    pad=dict(t=84))])
     return with_alt(fig, "Particles of one sequence over time: at each step they are "
                          "propagated (blue), weighted by the observation (red, larger when "
                          "heavier) and resampled (black diamonds); green shading is the "

@@ -5,7 +5,8 @@ book as HTML that draws offline.
 representations: plotly's own mimetype, which JupyterLab draws live, and a small HTML snippet
 for the static book that draws with the ``plotly.js`` the book serves once from its own
 ``_static`` folder (see :mod:`probrnn.sphinxext`), so figures render offline. Outside the book
-(e.g. Colab, where no plotly.js is on the page) the snippet loads plotly.js itself.
+(e.g. Colab, where no plotly.js is on the page) the snippet loads plotly.js itself. Both pass
+every figure through the layout rule of :func:`probrnn.figures.style.book_layout`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import html
 import json
 import uuid
 
+import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.io._base_renderers import MimetypeRenderer
 
-from .style import TEMPLATE
+from .style import TEMPLATE, book_layout
 
 PLOTLY_CDN = "https://cdn.plot.ly/plotly-{version}.min.js"
 
@@ -59,9 +61,17 @@ _DRAW_JS = """
 """
 
 
-def figure_html(fig, div_id: str | None = None) -> str:
-    """The HTML snippet (a div and a script, no plotly.js) that draws ``fig`` in the book."""
-    fig_dict = fig if isinstance(fig, dict) else fig.to_plotly_json()
+def _with_rule(fig) -> dict:
+    """``fig`` (a Figure or its dict) as a dict, with :func:`book_layout` applied."""
+    figure = go.Figure(fig) if isinstance(fig, dict) else go.Figure(fig)  # a copy
+    return book_layout(figure).to_plotly_json()
+
+
+def figure_html(fig, div_id: str | None = None, layout_rule: bool = True) -> str:
+    """The HTML snippet (a div and a script, no plotly.js) that draws ``fig`` in the book,
+    laid out by :func:`book_layout` (``layout_rule=False``: as it is)."""
+    fig_dict = _with_rule(fig) if layout_rule else (
+        fig if isinstance(fig, dict) else fig.to_plotly_json())
     layout = fig_dict.get("layout", {})
     meta = layout.get("meta") or {}
     alt = meta.get("alt") if isinstance(meta, dict) else None
@@ -95,11 +105,12 @@ class BookRenderer(MimetypeRenderer):
     """Plotly's mimetype (live JupyterLab) plus an offline-ready HTML snippet (static book)."""
 
     def to_mimebundle(self, fig_dict):
+        fig_dict = _with_rule(fig_dict)
         return {
             "application/vnd.plotly.v1+json": {"data": fig_dict.get("data", []),
                                                "layout": fig_dict.get("layout", {}),
                                                "frames": fig_dict.get("frames", [])},
-            "text/html": figure_html(fig_dict),
+            "text/html": figure_html(fig_dict, layout_rule=False),
         }
 
 

@@ -31,14 +31,13 @@ def _need(df: pd.DataFrame, cols, what: str):
     check_table(df, cols, f"{what}'s table", numeric=[c for c in cols if c not in CATEGORICAL])
 
 
-def _menu_layout(title: str, height: int, buttons: list, top: int = 135, bottom: int = 60) -> dict:
-    """Layout with the title at the very top and a dropdown between it and the plots."""
-    plot_height = height - top - bottom
+def _menu_layout(title: str, height: int, buttons: list, bottom: int = 60) -> dict:
+    """Layout with a dropdown above the plots (:func:`probrnn.figures.style.book_layout` gives it
+    its own band between the title and the plots)."""
     return dict(
-        title=dict(text=title, y=0.985, yref="container", yanchor="top"), height=height,
-        margin=dict(t=top, b=bottom),
-        updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1 + 48 / plot_height,
-                          yanchor="bottom", showactive=True)],
+        title=title, height=height, margin=dict(b=bottom),
+        updatemenus=[dict(buttons=buttons, x=0, xanchor="left", y=1.02, yanchor="bottom",
+                          showactive=True)],
     )
 
 
@@ -124,9 +123,8 @@ def fig5_accuracy(df: pd.DataFrame) -> go.Figure:
         vis[v * n_per_view:(v + 1) * n_per_view] = [True] * n_per_view
         buttons.append(dict(method="update", label=label, args=[{"visible": vis}]))
     fig.update_layout(
-        **_menu_layout("Figure 5: k-unit RNNs against the forward algorithm (m = 2, K = 3, T = 8)",
-                       660, buttons),
-        legend=dict(orientation="v", x=1.02, y=1),
+        **_menu_layout("Figure 5: k-unit RNNs against the forward algorithm "
+                       "(m = 2, K = 3, T = 8)", 660, buttons),
     )
     fig.update_xaxes(type="log", title_text="training sequences n", row=2, col=1)
     fig.update_xaxes(type="log", row=1, col=1)
@@ -298,16 +296,19 @@ def grid_heatmaps(df: pd.DataFrame, left: str = "agreement", right: str = "mean_
     ms = sorted(df.m.unique())
     labels = {"agreement": "agreement", "mean_tv": "mean total variation",
               "agreement_off_ties": "agreement (non-ties)", "excess_log_loss": "excess log-loss"}
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16,
+    # Wide enough a gap for the left panel's colour bar and its labels, so they stay clear of
+    # the right panel's tick labels.
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.28,
                         subplot_titles=(labels.get(left, left), labels.get(right, right)))
     for i, m in enumerate(ms):
         sub = df[df.m == m]
-        for j, (col, scale, cbx) in enumerate(((left, "Viridis", 0.42), (right, "Cividis", 1.0)),
-                                              start=1):
+        for j, (col, scale) in enumerate(((left, "Viridis"), (right, "Cividis")), start=1):
             piv = sub.pivot_table(index="k", columns="n_train", values=col, aggfunc="median")
+            right_edge = fig.get_subplot(1, j).xaxis.domain[1]
             fig.add_trace(go.Heatmap(
                 z=piv.values, x=[str(c) for c in piv.columns], y=[str(r) for r in piv.index],
-                colorscale=scale, visible=i == 0, colorbar=dict(x=cbx, len=0.9),
+                colorscale=scale, visible=i == 0,
+                colorbar=dict(x=right_edge + 0.015, xanchor="left", len=0.9, thickness=14),
                 texttemplate="%{z:.3f}", name=f"m = {m}",
                 hovertemplate=f"m = {m}<br>n = %{{x}}<br>k = %{{y}}<br>{col} %{{z:.4f}}"
                               "<extra></extra>",

@@ -42,7 +42,7 @@ def _edge(fig, x0, y0, x1, y1, color, dash=False, r=0.3, label=None):
                        arrowcolor=color)
     if label:  # beside the edge's midpoint; the text colour follows the page's light/dark mode
         fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=label, showarrow=False,
-                           font=dict(size=12), xshift=-16 * uy, yshift=16 * ux)
+                           font=dict(size=14), xshift=-18 * uy, yshift=18 * ux)
 
 
 def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
@@ -70,7 +70,7 @@ def graph_figure(T: int = 4, kind: str = "graphical") -> go.Figure:
                 _edge(fig, t - 1, 1.2, t, 1.2, f_col, label="δ(f<sub>α</sub>)")
             if t < T:
                 _edge(fig, t, 1.2, t + 1, 0, g_col, label="g<sub>β</sub>" if t == 1 else None)
-        title = "Graph G of M(G; α, β): blue edges are point masses, vermillion edges g<sub>β</sub>"
+        title = "Graph G of M(G; α, β): point masses in blue, g<sub>β</sub> in vermillion"
         alt = (f"The graph G for T = {T}: a row of hidden variables H_1 to H_{T} above a row of "
                f"observed symbols X_1 to X_{T}. Each X_t points up to H_t, each H_(t-1) points "
                "right to H_t (both point-mass conditionals), and each H_t points diagonally "
@@ -149,7 +149,7 @@ def ngram_figure(freqs: pd.DataFrame, title: str = "Bigram frequencies P(x_t, x_
                              marker_color=OKABE_ITO[i % len(OKABE_ITO)], error_y=err))
     fig.update_layout(title=title, barmode="group", xaxis_title="(x_t, x_{t+1})",
                       yaxis_title="frequency", height=360,
-                      legend=dict(orientation="h", y=1.1, x=1, xanchor="right"))
+)
     return with_alt(fig, "Grouped bar chart comparing the frequency of each pair of successive "
                          "symbols between the sources.")
 
@@ -316,8 +316,7 @@ def excess_ce_figure(df: pd.DataFrame, floor: float = 1e-4) -> go.Figure:
         xaxis=dict(type="log", title="training sequences n"),
         yaxis=dict(type="log", title="excess cross-entropy (nats/symbol)",
                    exponentformat="power"),
-        height=520, margin=dict(t=110),
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
+        height=520,
         sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="HMM states m = "),
                       pad=dict(t=50))],
     )

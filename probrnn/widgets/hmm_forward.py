@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..figures.hmm_forward import belief_trajectories
 from ..hmm import HMM
 from ..validate import MAX_SEED, check_seed
-from .live import live_controls_enabled, static_placeholder
+from .live import LABEL_STYLE, live_box, live_controls_enabled, static_placeholder
 
 
 def belief_run(m: int, n_symbols: int, T: int, seed: int):
@@ -24,9 +24,10 @@ def belief_explorer(T: int = 30):
     import ipywidgets as w
     from IPython.display import clear_output, display
 
-    m = w.IntSlider(value=4, min=1, max=64, description="states m")
-    K = w.IntSlider(value=3, min=1, max=20, description="symbols K")
-    seed = w.IntText(value=0, description="seed")
+    m = w.IntSlider(value=4, min=1, max=64, description="states m", style=LABEL_STYLE)
+    K = w.IntSlider(value=3, min=1, max=20, description="symbols K", style=LABEL_STYLE)
+    seed = w.IntText(value=0, description="seed", style=LABEL_STYLE,
+                     layout=w.Layout(width="10em"))
     out = w.Output()
 
     def redraw(*_):
@@ -39,4 +40,4 @@ def belief_explorer(T: int = 30):
     for control in (m, K, seed):
         control.observe(redraw, names="value")
     redraw()
-    return w.VBox([w.HBox([m, K, seed]), out])
+    return live_box([w.HBox([m, K, seed]), out])

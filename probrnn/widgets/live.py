@@ -26,3 +26,66 @@ def static_placeholder():
     from IPython.display import Markdown
 
     return Markdown(f"*{NOTE}*")
+
+
+# --------------------------------------------------------------------------- in a live kernel
+
+# Shown above every live control. A notebook saved with a live control and reopened later (the
+# next Binder session, or the same JupyterLab after a restart) still holds the control's output,
+# but the widget's model lived in the old kernel: JupyterLab would print "Error displaying
+# widget: model not found" in its place. This note says what to do instead. Its CSS (applied
+# where JupyterLab trusts the output, i.e. wherever the error could appear) hides the note while
+# the control is alive, and hides JupyterLab's error or "Loading widget..." text while it is not;
+# where the CSS is not applied (an untrusted notebook, GitHub, nbviewer) the note simply shows.
+RERUN_NOTE = "Live control: if no controls show here, run this cell (they need a running kernel)."
+_RERUN_CSS = (
+    ".jp-OutputArea:has(.probrnn-live-note):has(.widget-box) .probrnn-live-note"
+    "{display:none}"
+    ".jp-OutputArea:has(.probrnn-live-note) .jp-OutputArea-output.jupyter-widgets:not(:has(*))"
+    "{display:none}"
+)
+# (the style after the text: JupyterLab's sanitizer, for an untrusted notebook, drops the style
+# and, were it first, the text after it)
+RERUN_HTML = (f'<div class="probrnn-live-note">&#9654; {RERUN_NOTE}</div>'
+              f"<style>{_RERUN_CSS}</style>")
+
+# Labels of live controls are shown whole: ipywidgets' default label column (about 80 px in
+# JupyterLab) cuts "hidden units k" to "hidden un...", and its default button width cuts
+# "train and compare" to "train and comp...".
+LABEL_STYLE = {"description_width": "initial"}
+
+
+def button_layout():
+    """A button as wide as its label."""
+    import ipywidgets as w
+
+    return w.Layout(width="auto", min_width="max-content")
+
+
+def live_box(children, **kwargs):
+    """A ``VBox`` of ``children`` that displays as a live control: :data:`RERUN_HTML` above the
+    widget, and no widget repr where widgets cannot be shown (the widget's ``text/plain`` is
+    empty, so a viewer without a kernel shows only the note)."""
+    return _live_box_class()(children, **kwargs)
+
+
+_LIVE_BOX = None
+
+
+def _live_box_class():
+    global _LIVE_BOX
+    if _LIVE_BOX is None:
+        import ipywidgets as w
+
+        class LiveControl(w.VBox):
+            """A VBox displayed with a note for when its kernel is gone (see ``live_box``)."""
+
+            def _ipython_display_(self, **kwargs):
+                from IPython.display import display
+
+                display({"text/html": RERUN_HTML, "text/plain": RERUN_NOTE}, raw=True)
+                bundle = self._repr_mimebundle_() or {}
+                display({**bundle, "text/plain": ""}, raw=True)
+
+        _LIVE_BOX = LiveControl
+    return _LIVE_BOX

@@ -11,7 +11,13 @@ from ..experiments.particle_filters import compare_one, experiment_hmm
 from ..figures.particle_filters import belief_comparison, particle_time_slider
 from ..particle_filter import ParticleFilterRNN
 from ..validate import check_int, check_seed
-from .live import live_controls_enabled, static_placeholder
+from .live import (
+    LABEL_STYLE,
+    button_layout,
+    live_box,
+    live_controls_enabled,
+    static_placeholder,
+)
 
 M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 K_OPTIONS = (1, 2, 5, 10, 20, 50)
@@ -50,10 +56,13 @@ def pf_rnn_explorer():
     import ipywidgets as w
     from IPython.display import clear_output, display
 
-    M = w.SelectionSlider(options=M_OPTIONS, value=20, description="particles M")
-    k = w.SelectionSlider(options=K_OPTIONS, value=5, description="hidden units k")
-    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed")
-    run = w.Button(description="Run", button_style="primary")
+    M = w.SelectionSlider(options=M_OPTIONS, value=20, description="particles M",
+                          style=LABEL_STYLE)
+    k = w.SelectionSlider(options=K_OPTIONS, value=5, description="hidden units k",
+                          style=LABEL_STYLE)
+    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=LABEL_STYLE,
+                            layout=w.Layout(width="10em"))
+    run = w.Button(description="Run", button_style="primary", layout=button_layout())
     out = w.Output()
 
     def redraw(*_):
@@ -73,4 +82,4 @@ def pf_rnn_explorer():
                 display(particle_time_slider(G, W, H, obs, states, fwd))
 
     run.on_click(redraw)
-    return w.VBox([w.HBox([M, k]), w.HBox([seed, run]), out])
+    return live_box([w.HBox([M, k]), w.HBox([seed, run]), out])

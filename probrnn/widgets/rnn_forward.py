@@ -12,7 +12,13 @@ from ..experiments.common import derive_seed
 from ..experiments.rnn_forward import train_and_compare
 from ..figures.rnn_forward import rnn_vs_forward
 from ..hmm import HMM
-from .live import live_controls_enabled, static_placeholder
+from .live import (
+    LABEL_STYLE,
+    button_layout,
+    live_box,
+    live_controls_enabled,
+    static_placeholder,
+)
 
 
 def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, max_steps: int = 600,
@@ -26,10 +32,14 @@ def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, max_steps: int = 600
     import ipywidgets as w
     from IPython.display import display
 
-    m = w.Dropdown(options=list(ms), value=ms[0], description="m states")
-    k = w.SelectionSlider(options=list(ks), value=ks[0], description="k units")
-    n = w.SelectionSlider(options=list(ns), value=ns[2], description="n train")
-    button = w.Button(description="train and compare", button_style="primary")
+    m = w.Dropdown(options=list(ms), value=ms[0], description="m states", style=LABEL_STYLE,
+                   layout=w.Layout(width="max-content"))
+    k = w.SelectionSlider(options=list(ks), value=ks[0], description="k units",
+                          style=LABEL_STYLE)
+    n = w.SelectionSlider(options=list(ns), value=ns[2], description="n train",
+                          style=LABEL_STYLE)
+    button = w.Button(description="train and compare", button_style="primary",
+                      layout=button_layout())
     status = w.HTML()
     out = w.Output()
 
@@ -51,4 +61,5 @@ def rnn_forward_explorer(seed: int = 0, n_test: int = 1000, max_steps: int = 600
 
     button.on_click(run)
     run()
-    return w.VBox([w.HBox([m, k, n, button]), status, out])
+    controls = w.HBox([m, k, n, button], layout=w.Layout(flex_flow="row wrap"))
+    return live_box([controls, status, out])

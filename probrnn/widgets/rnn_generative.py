@@ -7,7 +7,13 @@ Binder, Colab). The static book shows the precomputed plotly figures instead.
 
 from __future__ import annotations
 
-from .live import live_controls_enabled, static_placeholder
+from .live import (
+    LABEL_STYLE,
+    button_layout,
+    live_box,
+    live_controls_enabled,
+    static_placeholder,
+)
 
 
 def predictive_widget(seed: int = 0):
@@ -22,14 +28,15 @@ def predictive_widget(seed: int = 0):
     from ..experiments.rnn_generative import live_point
     from ..figures.rnn_generative import comparison_bars
 
-    style = {"description_width": "initial"}
+    style = LABEL_STYLE
     m = w.SelectionSlider(options=[2, 4, 8, 16, 32], value=4, description="HMM states m",
                           style=style)
     k = w.SelectionSlider(options=[2, 4, 8, 16, 32, 64], value=16, description="RNN units k",
                           style=style)
     n = w.SelectionSlider(options=[30, 100, 300, 1000], value=300,
                           description="training sequences n", style=style)
-    button = w.Button(description="train and compare", button_style="primary")
+    button = w.Button(description="train and compare", button_style="primary",
+                      layout=button_layout())
     out = w.Output()
 
     def run(_):
@@ -44,4 +51,5 @@ def predictive_widget(seed: int = 0):
             display(comparison_bars(rows, title=title))
 
     button.on_click(run)
-    return w.VBox([w.HBox([m, k, n]), button, out])
+    controls = w.HBox([m, k, n], layout=w.Layout(flex_flow="row wrap"))
+    return live_box([controls, button, out])
