@@ -186,3 +186,15 @@ def test_training_pools_are_nested():
     assert o2.shape == (25000, 8) and np.array_equal(o1, o2[:300]) and np.array_equal(s1, s2[:300])
     _, other = training_pool(hmm, 0, rep=2, n_train=300)
     assert not np.array_equal(o1, other)
+
+
+def test_live_trace_replays_the_posterior_panels_particles():
+    """The widget's particle slider shows the particles of the very sequence (and HMM) whose
+    posteriors it draws above it."""
+    from probrnn.widgets.particle_filters import particle_trace
+
+    res = compare_one(M=15, k=1, seed=7, n_train=200, n_test=30, max_steps=10)
+    G, W, H, obs, states, fwd = particle_trace(15, res["pf_seed"], hmm=res["hmm"],
+                                               obs=res["obs"][0], states=res["states"][0])
+    pf = particle_filter(res["hmm"], res["obs"], 15, rng=res["pf_seed"])
+    assert np.array_equal(H, pf.particles[0]) and np.allclose(fwd, res["forward"][0])

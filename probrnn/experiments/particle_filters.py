@@ -215,8 +215,10 @@ def compare_one(M: int, k: int, seed: int = 0, n_train: int = 2000, n_test: int 
     with k hidden units on the HMM of :func:`fig7`, trained by the training rule with its cap
     lowered to ``max_steps`` (seconds, not minutes; the RNN may be short of convergence).
 
-    Returns ``dict(hmm, states, obs, forward, pf, rnn, metrics)``: the test set, the three
-    posteriors (n_test, T, m) and a DataFrame of accuracy, agreement and mean TV per method.
+    Returns ``dict(hmm, states, obs, forward, pf, rnn, metrics, history, pf_seed)``: the test
+    set, the three posteriors (n_test, T, m), a DataFrame of accuracy, agreement and mean TV per
+    method, the RNN's training record and the particle filter's seed (sequence i used stream
+    row i of it, so :func:`probrnn.widgets.particle_filters.particle_trace` can replay it).
     Seconds for small k; used by the chapter's live widget.
     """
     M, k = check_int(M, "M", minimum=1), check_int(k, "k", minimum=1)
@@ -224,7 +226,8 @@ def compare_one(M: int, k: int, seed: int = 0, n_train: int = 2000, n_test: int 
     n_train = check_int(n_train, "n_train", minimum=2)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     hmm, states, obs, fwd = evaluation_set(seed, check_int(n_test, "n_test", minimum=1))
-    pf = particle_filter(hmm, obs, M, rng=derive_seed(seed, 9, M)).filtered
+    pf_seed = derive_seed(seed, 9, M)
+    pf = particle_filter(hmm, obs, M, rng=pf_seed).filtered
     tr_states, tr_obs = hmm.sample(n_train, T_LEN, rng=derive_seed(seed, 9, 1))
     net, hist = fit_state_rnn(tr_obs, tr_states, n_symbols=N_SYMBOLS, n_states=M_STATES,
                               hidden_size=k, seed=derive_seed(seed, 9, 2, k), progress=False,
@@ -237,7 +240,7 @@ def compare_one(M: int, k: int, seed: int = 0, n_train: int = 2000, n_test: int 
         rows.append(dict(method=name, accuracy=met["accuracy"], agreement=met["agreement"],
                          mean_tv=met["mean_tv"]))
     return dict(hmm=hmm, states=states, obs=obs, forward=fwd, pf=pf, rnn=rnn,
-                metrics=pd.DataFrame(rows), history=hist)
+                metrics=pd.DataFrame(rows), history=hist, pf_seed=pf_seed)
 
 
 # ---------------------------------------------------------------------- convergence

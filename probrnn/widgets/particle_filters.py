@@ -23,15 +23,24 @@ M_OPTIONS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 K_OPTIONS = (1, 2, 5, 10, 20, 50)
 
 
-def particle_trace(M: int, seed: int, sequence: int = 0, T: int = 8):
-    """(proposed, weights, resampled (T, M), obs, states (T,), forward (T, m)) for one sequence
-    of the chapter's HMM, stepped through :class:`ParticleFilterRNN` with ``seed``."""
+def particle_trace(M: int, seed: int, sequence: int = 0, T: int = 8, hmm=None, obs=None,
+                   states=None):
+    """(proposed, weights, resampled (T, M), obs, states (T,), forward (T, m)) for one sequence,
+    stepped through :class:`ParticleFilterRNN` with ``seed``.
+
+    By default the sequence is drawn from the chapter's HMM with ``seed``; with ``hmm``, ``obs``
+    and ``states`` (one (T,) sequence each) it is that sequence, filtered as row 0 of a batch
+    filtered with ``seed`` (the particles :func:`probrnn.particle_filter` gives its first row).
+    """
     M, seed = check_int(M, "M", minimum=1), check_seed(seed)
-    sequence = check_int(sequence, "sequence", minimum=0)
-    T = check_int(T, "T (sequence length)", minimum=1)
-    hmm = experiment_hmm(0)
-    states, obs = hmm.sample(sequence + 1, T, rng=seed)
-    states, obs = states[sequence], obs[sequence]
+    if obs is None:
+        sequence = check_int(sequence, "sequence", minimum=0)
+        T = check_int(T, "T (sequence length)", minimum=1)
+        hmm = experiment_hmm(0)
+        states, obs = hmm.sample(sequence + 1, T, rng=seed)
+        states, obs = states[sequence], obs[sequence]
+    elif hmm is None or states is None:
+        raise ValueError("pass hmm, obs and states together (one sequence), or none of them")
     rnn = ParticleFilterRNN(hmm, M)
     h = rnn.initial_state(seed)
     G, W, H = [], [], []
@@ -77,8 +86,11 @@ def pf_rnn_explorer():
                                        f"particle filter, M = {M.value}": res["pf"][i],
                                        f"RNN, k = {k.value}": res["rnn"][i]},
                                       res["states"][i], res["obs"][i]))
-            if M.value <= 200:
-                G, W, H, obs, states, fwd = particle_trace(M.value, seed.value)
+            if M.value <= 200:  # the same sequence and particles as the panel above
+                G, W, H, obs, states, fwd = particle_trace(
+                    M.value, res["pf_seed"], hmm=res["hmm"], obs=res["obs"][i],
+                    states=res["states"][i])
+                assert np.allclose(fwd, res["forward"][i])
                 display(particle_time_slider(G, W, H, obs, states, fwd))
 
     run.on_click(redraw)
