@@ -100,8 +100,8 @@ def test_the_books_solution_passes(label, name):
     assert result.passed and "passed all" in str(result)
 
 
-def accuracy_difference_sd(delta, N):
-    return np.sqrt(delta / N)
+def accuracy_difference_sd(r, N):
+    return np.sqrt(r / N)
 
 
 def count_particle_states(m, M):
@@ -224,12 +224,12 @@ def _time_first(hmm, obs):
     return shifted_start_reference(hmm, obs).transpose(1, 0, 2)
 
 
-def _variance(delta, N):
-    return delta / N
+def _variance(r, N):
+    return r / N
 
 
-def _per_step_sd(delta, N):
-    return np.sqrt(delta)
+def _per_step_sd(r, N):
+    return np.sqrt(r)
 
 
 def _counts(weights, v):

@@ -66,7 +66,7 @@ CATALOG: tuple[Entry, ...] = (
     Entry("ex-rnnfwd-2", "03_rnn_forward", "Make a small RNN fail", "code", 3, 60,
           "designed: an HMM with 2 states and 3 symbols (or a function returning one)"),
     Entry("ex-rnnfwd-3", "03_rnn_forward", "Lucky networks", "pen and paper", 2, 20,
-          "accuracy_difference_sd(delta, N) -> float"),
+          "accuracy_difference_sd(r, N) -> float"),
     Entry("ex-rnnfwd-4", "03_rnn_forward", "The start-up term", "code", 2, 40,
           "shifted_start(hmm, obs) -> (n, T, m), the update without the start-up term from "
           "h_0 = pi"),

@@ -62,32 +62,32 @@ def check_shifted_start(attempt):
 
 
 def check_accuracy_difference_sd(attempt):
-    """ex-rnnfwd-3: ``accuracy_difference_sd(delta, N)``, the standard deviation of the
-    difference of two accuracies over N steps when the argmaxes disagree on a share delta of
-    the steps and each is right on half of those: sqrt(delta / N) (steps independent)."""
+    """ex-rnnfwd-3: ``accuracy_difference_sd(r, N)``, the standard deviation of the
+    difference of two accuracies over N steps when the argmaxes disagree on a share r of
+    the steps and each is right on half of those: sqrt(r / N) (steps independent)."""
     specs = [(0.05, 800), (0.05, 80_000), (0.2, 1_000), (0.01, 1_000_000)]
 
-    def case(delta, N):
+    def case(r, N):
         def body():
-            expected = np.sqrt(delta / N)
-            got = scalar(attempt(delta, N), "a standard deviation")
+            expected = np.sqrt(r / N)
+            got = scalar(attempt(r, N), "a standard deviation")
             if abs(got - expected) <= 0.05 * expected:
                 return
-            hints = {delta / N: "that is the variance; take its square root",
-                     np.sqrt(delta): "that is the standard deviation of one step; the accuracy is "
+            hints = {r / N: "that is the variance; take its square root",
+                     np.sqrt(r): "that is the standard deviation of one step; the accuracy is "
                                      "a mean over N steps (divide by sqrt(N))",
-                     np.sqrt(delta / (2 * N)): "on a disagreement step the difference is +1 or -1, "
-                                               "so its square is 1 on a share delta of the steps, "
-                                               "not delta / 2",
-                     np.sqrt(delta * (1 - delta) / N): "the mean of the difference is 0, so its "
-                                                        "variance per step is E[D^2] = delta"}
+                     np.sqrt(r / (2 * N)): "on a disagreement step the difference is +1 or -1, "
+                                               "so its square is 1 on a share r of the steps, "
+                                               "not r / 2",
+                     np.sqrt(r * (1 - r) / N): "the mean of the difference is 0, so its "
+                                                        "variance per step is E[D^2] = r"}
             hint = next((h for v, h in hints.items() if abs(got - v) <= 0.02 * v), "")
-            raise CaseFailed(f"for delta = {delta}, N = {N}: expected about {expected:.5g}, got "
+            raise CaseFailed(f"for r = {r}, N = {N}: expected about {expected:.5g}, got "
                              f"{got:.5g} (tolerance 5%)." + (f"\nHint: {hint}." if hint else ""))
         return body
 
     return checked("ex-rnnfwd-3", "Lucky networks",
-                   [(f"delta = {d}, N = {N:,}", case(d, N), "") for d, N in specs])
+                   [(f"r = {d}, N = {N:,}", case(d, N), "") for d, N in specs])
 
 
 def _agreement_by_units(hmm: HMM, n_train: int = 5000, T: int = 8) -> dict[int, float]:
