@@ -36,7 +36,7 @@ def retrain_fig5(row, rule) -> dict:
     """A Figure 5 row retrained alone under ``rule``."""
     point = {key: (row[key] if isinstance(row[key], str) else int(row[key]))
              for key in fr.POINT_KEYS if key in row}
-    hmm, obs, states, tobs, tst = fr._hmm_and_data(point)
+    hmm, obs, states, tobs, tst = fr.point_data(point)
     n = point["n_train"]
     [(net, hist)] = fit_state_rnns([FitTask(obs[:n], states[:n], point["m"], point["fit_seed"])],
                                    n_symbols=point["n_symbols"], hidden_size=int(row["k"]),

@@ -33,7 +33,7 @@ html[data-theme=dark] .bd-content div.cell_output div.output.text_html:has(> .pr
 """
 
 
-def _plotly_js() -> Path:
+def plotly_js_path() -> Path:
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -44,7 +44,7 @@ def _copy_assets(app, exception):
         return
     static = Path(app.outdir) / "_static"
     static.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_plotly_js(), static / "plotly.min.js")
+    shutil.copyfile(plotly_js_path(), static / "plotly.min.js")
     (static / "probrnn.css").write_text(BOOK_CSS)
 
 

@@ -198,10 +198,10 @@ def build_pdf(out, root=None, reuse=None, execute: bool = False, student: bool =
             set_execution(tree, "force")
         edit_config(tree, _add_singlehtml_extension)
         if student:
-            from .student import _no_launch_buttons, strip_book
+            from .student import no_launch_buttons, strip_book
 
             strip_book(tree, keep_outputs=True)
-            edit_config(tree, _no_launch_buttons)
+            edit_config(tree, no_launch_buttons)
         single = run_jupyter_book(tree, Path(scratch) / "out", "singlehtml", log=log)
         titles = [title(p) for p in chapters(tree)]
         pages = [title(p) for p in documents(tree)[1:]]

@@ -264,9 +264,9 @@ def _copy_static(html_dir: Path, out: Path) -> None:
     shutil.copytree(mathjax, static / "mathjax", dirs_exist_ok=True)
     plotly = html_dir / "_static" / "plotly.min.js"
     if not plotly.is_file():
-        from ..sphinxext import _plotly_js
+        from ..sphinxext import plotly_js_path
 
-        plotly = _plotly_js()
+        plotly = plotly_js_path()
     shutil.copyfile(plotly, static / "plotly.min.js")
 
 

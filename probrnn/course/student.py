@@ -108,7 +108,7 @@ def strip_book(tree: Path, keep_outputs: bool = False) -> list[Stripped]:
     return reports
 
 
-def _no_launch_buttons(config: dict) -> None:
+def no_launch_buttons(config: dict) -> None:
     config.setdefault("launch_buttons", {}).update(binderhub_url="", jupyterhub_url="",
                                                    colab_url="", thebe=False)
 
@@ -129,7 +129,7 @@ def student_edition(out, root=None, log=print) -> dict:
         for r in reports:
             log(f"[probrnn] {r.doc}: removed {len(r.solutions)} solutions, "
                 f"{r.code_cells} solution code cells")
-        edit_config(tree, _no_launch_buttons)
+        edit_config(tree, no_launch_buttons)
         html = run_jupyter_book(tree, Path(scratch) / "out", "html", log=log)
         shutil.copytree(html, out / "html", dirs_exist_ok=True)
         (out / "notebooks").mkdir(exist_ok=True)

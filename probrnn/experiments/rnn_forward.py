@@ -62,7 +62,7 @@ LR_CHECK = {
 
 
 # ---------------------------------------------------------------------- running groups
-def _hmm_and_data(point: dict):
+def point_data(point: dict):
     """Rebuild a point's HMM, its training pool (nested: first n rows) and its test set."""
     hmm = HMM.random(point["m"], point["n_symbols"], rng=point["hmm_seed"])
     pool_states, pool_obs = hmm.sample(point["n_pool"], point["T"], rng=point["data_seed"])
@@ -79,7 +79,7 @@ def run_group(points: list[dict], k: int, max_steps: int | None = None, cell: st
     point, a dict with the trained ``model``, its ``history``, the ``hmm`` and the test set's
     ``obs``, ``states``, ``filtered`` and ``proba``.
     """
-    data = [_hmm_and_data(p) for p in points]
+    data = [point_data(p) for p in points]
     tasks = [FitTask(obs[: p["n_train"]], st[: p["n_train"]], p["m"], p["fit_seed"])
              for p, (_, obs, st, _, _) in zip(points, data, strict=True)]
     start = time.perf_counter()

@@ -120,24 +120,24 @@ def sample_future(model: RNNGraphicalModel, x_t: int, n: int, h_prev=None, rng=N
     check_size(n * (model.state_size + 2), "sample_future(n)", "numbers")
     x_t = check_symbol(x_t, model.n_symbols, "x_t")
     gen = as_rng(rng)
-    model._refresh()
+    model.refresh()
     with torch.no_grad():
         if h_prev is None:
-            h = model._initial(n)
+            h = model.initial_state(n)
         else:
             hp = torch.as_tensor(check_float_array(h_prev, "h_prev", 1), device=model.net.device)
             if hp.shape != (model.state_size,):
                 raise ValueError(f"h_prev must have shape (S,) = ({model.state_size},) (got "
                                  f"{tuple(hp.shape)})")
             h = hp.expand(n, -1).clone()
-        h_t = model.transition(h, model._tensor(np.full(n, x_t)), gen)
+        h_t = model.transition(h, model.as_tensor(np.full(n, x_t)), gen)
         xs = []
         h = h_t
         for _ in range(2):
             cum = torch.cumsum(model.emission(h), dim=-1).cpu().numpy()
             x = inverse_cdf(cum, gen.random(n))
             xs.append(x)
-            h = model.transition(h, model._tensor(x), gen)
+            h = model.transition(h, model.as_tensor(x), gen)
     return h_t.cpu().numpy(), xs[0], xs[1]
 
 

@@ -92,8 +92,9 @@ class RNNGraphicalModel:
         self.rnn = rnn
         self.net = rnn.float64_copy()
 
-    def _refresh(self) -> None:
-        """Take a fresh float64 copy of the RNN's current weights (start of each public call)."""
+    def refresh(self) -> None:
+        """Take a fresh float64 copy of the RNN's current weights (done at the start of every
+        public call, so the model always describes the network as it is now)."""
         self.net = self.rnn.float64_copy()
 
     @property
@@ -126,10 +127,10 @@ class RNNGraphicalModel:
         finite wherever the logits are (the log of :meth:`emission` can underflow to -inf)."""
         return self.net.emit_log(h)
 
-    def _initial(self, batch: int) -> torch.Tensor:
+    def initial_state(self, batch: int) -> torch.Tensor:
         return self.net.initial_state(batch)
 
-    def _tensor(self, x) -> torch.Tensor:
+    def as_tensor(self, x) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(x), device=self.net.device)
 
     # -------------------------------------------------------------- sampling
@@ -146,17 +147,17 @@ class RNNGraphicalModel:
         T = check_int(T, "T (sequence length)", minimum=1)
         check_size(n * T * (self.state_size + 1), "sample(n, T)", "numbers (hidden states and symbols)")
         gen = as_rng(rng)
-        self._refresh()
+        self.refresh()
         obs = np.empty((n, T), dtype=np.int64)
         obs[:, 0] = resolve_first(first, n, self.n_symbols, self.first_model, gen)
         hidden = np.empty((n, T, self.state_size))
         with torch.no_grad():
-            h = self.transition(self._initial(n), self._tensor(obs[:, 0]), gen)
+            h = self.transition(self.initial_state(n), self.as_tensor(obs[:, 0]), gen)
             hidden[:, 0] = h.cpu().numpy()
             for t in range(1, T):
                 cum = torch.cumsum(self.emission(h), dim=-1).cpu().numpy()
                 obs[:, t] = inverse_cdf(cum, gen.random(n))
-                h = self.transition(h, self._tensor(obs[:, t]), gen)
+                h = self.transition(h, self.as_tensor(obs[:, t]), gen)
                 hidden[:, t] = h.cpu().numpy()
         return hidden, obs
 
@@ -200,7 +201,7 @@ class RNNGraphicalModel:
         x_{t+1..T} of the prefix (T = horizon + 1) and normalising; returns a (K,) array.
         """
         seq = self._check_prefix(prefix)
-        self._refresh()
+        self.refresh()
         method = check_choice(method, "method", METHODS)
         if method == "enumerate":
             return self._enumerate(seq)
@@ -216,10 +217,10 @@ class RNNGraphicalModel:
     def _likelihood_weighting(self, seq, N, gen) -> MonteCarloEstimate:
         K, t = self.n_symbols, seq.size
         log_w = torch.zeros(N, dtype=torch.float64, device=self.net.device)
-        h = self.transition(self._initial(N), self._tensor(np.full(N, seq[0])), gen)
+        h = self.transition(self.initial_state(N), self.as_tensor(np.full(N, seq[0])), gen)
         for s in range(1, t):
             log_w += self.log_emission(h)[:, seq[s]]  # (N,) log P(X_{s+1} = x_{s+1} | H_s)
-            h = self.transition(h, self._tensor(np.full(N, seq[s])), gen)
+            h = self.transition(h, self.as_tensor(np.full(N, seq[s])), gen)
         cum = torch.cumsum(self.emission(h), dim=-1).cpu().numpy()
         x_next = inverse_cdf(cum, gen.random(N))  # (N,)
         log_w = log_w.cpu().numpy()  # finite: a log-softmax of finite logits
@@ -255,15 +256,15 @@ class RNNGraphicalModel:
                 "horizon or use method='monte_carlo'")
         with torch.no_grad():
             # The prefix's own factors are common to every completion: compute them once.
-            h = self.transition(self._initial(1), self._tensor(seq[:1]), None)
+            h = self.transition(self.initial_state(1), self.as_tensor(seq[:1]), None)
             for s in range(1, t):
-                h = self.transition(h, self._tensor(seq[s: s + 1]), None)
+                h = self.transition(h, self.as_tensor(seq[s: s + 1]), None)
             tails = _all_sequences(K, T - t)  # (C, T - t): x_{t+1..T}
             C = tails.shape[0]
             h = h.expand(C, -1)
             log_joint = torch.zeros(C, dtype=torch.float64, device=self.net.device)
             for j in range(T - t):
-                x = self._tensor(tails[:, j])
+                x = self.as_tensor(tails[:, j])
                 log_joint += self.log_emission(h).gather(1, x[:, None])[:, 0]
                 if j < T - t - 1:
                     h = self.transition(h, x, None)
@@ -276,9 +277,9 @@ class RNNGraphicalModel:
     def rnn_conditional(self, prefix) -> np.ndarray:
         """The RNN's own answer g_beta(h_t*), h_t* computed by the network on the prefix: (K,)."""
         seq = self._check_prefix(prefix)
-        self._refresh()
+        self.refresh()
         with torch.no_grad():
-            logits = self.net(self._tensor(seq[None, :]))  # (1, t, K)
+            logits = self.net(self.as_tensor(seq[None, :]))  # (1, t, K)
             return torch.softmax(logits[0, -1], dim=-1).cpu().numpy()
 
 

@@ -35,7 +35,13 @@ from ..validate import (
     check_stochastic_matrix,
 )
 from .baum_welch import BaumWelchInfo, fit_restarts
-from .forward import first_impossible_step, hmm_filter, predict_next, raise_if_impossible
+from .forward import (
+    FilterResult,
+    first_impossible_step,
+    hmm_filter,
+    predict_next,
+    raise_if_impossible,
+)
 from .smoothing import forward_backward
 from .viterbi import viterbi_with_diagnostics
 
@@ -165,6 +171,19 @@ class HMM:
         arr, single = check_obs(obs, self.n_symbols)
         res = hmm_filter(self.startprob, self.transmat, self.emissionprob, arr)
         return res, single
+
+    def forward(self, obs, allow_zero=False) -> FilterResult:
+        """The forward algorithm's whole result: ``filtered`` (n, T, m) p(H_t | x_1..t) and
+        ``log_normalizers`` (n, T) log p(x_t | x_1..t-1) (a single (T,) sequence gives (T, m)
+        and (T,)). A sequence of probability zero raises ``ValueError`` unless ``allow_zero``,
+        when its normalisers are -inf from the impossible step on and its beliefs all zero."""
+        allow_zero = check_bool(allow_zero, "allow_zero")
+        res, single = self._forward(obs)
+        if not allow_zero:
+            self._raise_if_impossible(res)
+        if single:
+            return FilterResult(res.filtered[0], res.log_normalizers[0])
+        return res
 
     @staticmethod
     def _raise_if_impossible(res, undefined="p(H_t | x_1..t)", under="the model"):

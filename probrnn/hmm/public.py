@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validate import check_bool, check_prob_rows
+from ..validate import check_prob_rows
 from . import forward
 from .forward import FilterResult
 from .model import HMM
@@ -38,14 +38,7 @@ def hmm_filter(startprob, transmat, emissionprob, obs, allow_zero=False) -> Filt
     The parameters are validated like :class:`probrnn.HMM`'s (shapes, entries in [0, 1], rows
     summing to 1 within 1e-6, then renormalised).
     """
-    hmm = HMM(startprob, transmat, emissionprob)
-    allow_zero = check_bool(allow_zero, "allow_zero")
-    res, single = hmm._forward(obs)
-    if not allow_zero:
-        hmm._raise_if_impossible(res)
-    if single:
-        return FilterResult(res.filtered[0], res.log_normalizers[0])
-    return res
+    return HMM(startprob, transmat, emissionprob).forward(obs, allow_zero)
 
 
 def predict_next(filtered, transmat, emissionprob) -> np.ndarray:
