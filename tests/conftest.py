@@ -13,7 +13,14 @@ os.environ[STATIC_ENV] = "1"
 @pytest.fixture(scope="session")
 def playwright():
     """One Playwright for the whole session: its sync API allows only one per thread, and both
-    tests/test_browser.py and tests/test_jupyterlab.py drive Chromium with it."""
+    tests/test_browser.py, tests/test_jupyterlab.py and the course's PDF and slides
+    (tests/test_course.py) drive Chromium with it."""
     sync_api = pytest.importorskip("playwright.sync_api")
+    from probrnn.course.browser import share_playwright
+
     with sync_api.sync_playwright() as p:
-        yield p
+        share_playwright(p)  # the course's PDF and slides launch from it too
+        try:
+            yield p
+        finally:
+            share_playwright(None)

@@ -332,8 +332,11 @@ def test_launch_and_download_buttons(book):
         code = [c for c in nb["cells"] if c["cell_type"] == "code"]
         assert all(not c.get("outputs") for c in code), f"{doc}: downloaded notebook has outputs"
         first = "".join(code[0]["source"]) if code else ""
-        assert 'find_spec("probrnn")' in first and f"git+{REPOSITORY}" in first, (
-            f"{doc}: the first code cell must install probrnn when missing (Colab); got:\n{first}")
+        # it clones the repository (the package and the committed results) and installs it
+        assert ('find_spec("probrnn")' in first and f'"{REPOSITORY}"' in first
+                and '"git", "clone"' in first and '"pip", "install"' in first), (
+            f"{doc}: the first code cell must fetch and install probrnn when missing (Colab); "
+            f"got:\n{first}")
 
 
 # --------------------------------------------------------------------------- in the browser

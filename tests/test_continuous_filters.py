@@ -251,7 +251,7 @@ def test_binning_keeps_mass_and_mean():
     (lambda: bootstrap_filter(GrowthModel(), [1.0], 0), r"n_particles must be at least 1"),
     (lambda: bootstrap_filter(GrowthModel(), [1.0], 10, resampling="stratified"),
      r"unknown resampling scheme 'stratified'"),
-    (lambda: bootstrap_filter(GrowthModel(), [1.0], 10, rng=-1), r"rng seed must be at least 0"),
+    (lambda: bootstrap_filter(GrowthModel(), [1.0], 10, rng=-1), r"rng seed must be a non-negative integer below 2\*\*63 \(got -1\)"),
     (lambda: ScalarLinearSSM(1.0, 1.0, 1.0, 1.0).default_grid(),
      r"a = 1.0 gives a non-stationary state"),
     (lambda: bin_onto_grid([0.0, 1.0], [0.0, 1.0], [1.0]), r"weights must have the shape of samples"),

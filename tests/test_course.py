@@ -327,7 +327,7 @@ def test_labels_are_inserted_once_and_kept_current(tmp_path):
         added = [ln for ln in new_lines if ln not in old_lines]
         assert len(new_lines) - len(old_lines) == len(exercises(path)) == len(added)
         for e in exercises(path):
-            first = e.body.splitlines()[0]
+            first = e.body.lstrip("\n").splitlines()[0]
             assert LABEL_RE.match(first) and first == BY_LABEL[e.label].label_line
         assert len(solutions(path)) == len(solutions(ROOT / path.relative_to(book)))
 

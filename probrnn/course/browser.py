@@ -74,12 +74,32 @@ def check_chromium() -> Path:
     return CHROMIUM
 
 
+_SHARED_PLAYWRIGHT = None
+
+
+def share_playwright(playwright) -> None:
+    """Make :func:`open_browser` launch from ``playwright`` (or stop, with None).
+
+    Playwright's sync API allows one instance per thread: a caller that already holds one (the
+    test session does) hands it over here instead of having a second one refused."""
+    global _SHARED_PLAYWRIGHT
+    _SHARED_PLAYWRIGHT = playwright
+
+
 @contextlib.contextmanager
 def open_browser():
     """A headless Chromium (Playwright ``Browser``), closed on exit."""
+    check_chromium()
+    if _SHARED_PLAYWRIGHT is not None:
+        browser = _SHARED_PLAYWRIGHT.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+        return
     from playwright.sync_api import sync_playwright
 
-    check_chromium()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                     args=CHROMIUM_ARGS)

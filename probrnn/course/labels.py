@@ -34,11 +34,15 @@ def _labelled(text: str, catalog: dict, missing: list) -> str:
             missing.append(b.label)
             continue
         body_start = b.body_start
-        first_line = b.body.split("\n", 1)[0]
+        lead = len(b.body) - len(b.body.lstrip("\n"))  # blank lines before the content
+        first_line = b.body[lead:].split("\n", 1)[0]
         if LABEL_RE.match(first_line):
-            edits.append((body_start, body_start + len(first_line), entry.label_line))
+            start = body_start + lead
+            edits.append((start, start + len(first_line), entry.label_line))
         else:
-            edits.append((body_start, body_start, entry.label_line + "\n"))
+            # a blank line between the options and the content, as tools/colon_fences.py writes
+            blank = "" if lead or text[:body_start].endswith("\n\n") else "\n"
+            edits.append((body_start + lead, body_start + lead, blank + entry.label_line + "\n"))
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text

@@ -13,6 +13,7 @@ results.
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,9 @@ def base_seed(seed) -> int:
 def announce(scale: str, message: str) -> None:
     """A progress line on stdout for the long (paper-scale) runs; silent at quick scale."""
     if scale == "paper":
-        print(f"[probrnn]   {message}", flush=True)
+        # wrapped to the 80 columns a notebook's output shows without scrolling
+        print(textwrap.fill(f"[probrnn]   {message}", width=78, subsequent_indent=" " * 12),
+              flush=True)
 
 
 def repository_root() -> Path:
