@@ -121,6 +121,12 @@ def _ahead_to(better: pd.Series) -> float:
     return float(better.index[better.index < failing[0]][-1])
 
 
+def _first(flags: pd.Series) -> float:
+    """The smallest size (the index) where ``flags`` holds; NaN if none."""
+    sizes = flags.index[flags.to_numpy(dtype=bool)]
+    return float(sizes.min()) if len(sizes) else float("nan")
+
+
 def _at_largest_n(df: pd.DataFrame, by: list[str], n: str = "n_train") -> pd.DataFrame:
     return df[df[n] == df.groupby(by)[n].transform("max")]
 
@@ -189,6 +195,7 @@ def _particle(fig7: pd.DataFrame) -> dict[str, float]:
         "pf_d_max": float(agree.index.max()),
         "pf_rnn_ahead_to": _ahead_to(agree.rnn >= agree.pf),
         "pf_ahead_sizes": float((agree.pf > agree.rnn).sum()),
+        "pf_first_ahead": _first(agree.pf > agree.rnn),
         "pf_tv_d_max": float(tv.pf.iloc[-1]),
         "pf_rnn_tv_plateau": float(plateau.median()),
         "pf_rnn_tv_spread": float(plateau.max() / plateau.min()),
@@ -245,6 +252,7 @@ def _continuous(kal: pd.DataFrame, cont: pd.DataFrame) -> dict[str, float]:
         "cont_size_max": float(mse.index.max()),
         "cont_rnn_ahead_to": _ahead_to(mse.rnn <= mse.pf),
         "cont_pf_ahead_sizes": float((mse.pf < mse.rnn).sum()),
+        "cont_pf_first_ahead": _first(mse.pf < mse.rnn),
         "cont_pf_mse_size_max": float(mse.pf.iloc[-1]),
         "cont_rnn_mse_size_max": float(mse.rnn.iloc[-1]),
         "cont_pf_improvement": float(mse.pf.iloc[0] / mse.pf.iloc[-1]),
@@ -271,10 +279,17 @@ def _size(v: float) -> str:
     return "no size" if not np.isfinite(v) else f"{v:,.0f}"
 
 
+def _share(v: float, of: str) -> str:
+    """"every n", "no n" or "40% of n"."""
+    if v == 1:
+        return f"every {of}"
+    return f"no {of}" if v == 0 else f"{100 * v:.0f}% of {of}"
+
+
 def _cells(h: dict[str, float]) -> list[list[str]]:
-    pf_catch = ("the PF never catches up" if h["pf_ahead_sizes"] == 0 else
-                f"the PF is ahead at {h['pf_ahead_sizes']:.0f} size(s), from "
-                f"d = {_size(h['pf_rnn_ahead_to'])} on")
+    pf_catch = ("the PF never agrees more often" if h["pf_ahead_sizes"] == 0 else
+                f"the PF agrees more often at {h['pf_ahead_sizes']:.0f} size(s), the first "
+                f"d = {_size(h['pf_first_ahead'])}")
     data3 = (f"; 3x the data lowers its TV by {-100 * h['pf_tv_change_3x_data']:.0f}%"
              if "pf_tv_change_3x_data" in h else "")
     census = (f"; one unit short on {100 * h['fwd_census_k1_below_share']:.0f}% of draws"
@@ -289,8 +304,8 @@ def _cells(h: dict[str, float]) -> list[list[str]]:
          "an RNN fitted to observations, for the HMM's predictive",
          f"excess cross-entropy {h['gen_rnn_excess_m_min']:.4f} nats at m = "
          f"{h['gen_m_min']:.0f}, n = {h['gen_n_max']:,.0f}; Baum-Welch better there at "
-         f"{100 * h['gen_bw_better_m_min_share']:.0f}% of n; the RNN better at n = "
-         f"{h['gen_n_min']:.0f} for {100 * h['gen_rnn_better_scarce_share']:.0f}% of m >= 8",
+         f"{_share(h['gen_bw_better_m_min_share'], 'n')}; the RNN better at n = "
+         f"{h['gen_n_min']:.0f} for {_share(h['gen_rnn_better_scarce_share'], 'm >= 8')}",
          "the paper leaves prediction to future work; we use sticky HMMs"],
         ["HMM with m states; tanh RNN with k units",
          "RNN trained on (x, h) pairs; the forward algorithm as reference",

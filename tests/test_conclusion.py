@@ -126,6 +126,7 @@ def test_chapter_4_numbers_are_the_chapters(results, h):
     ahead = agree.rnn >= agree.pf
     assert h["pf_rnn_ahead_to"] == max(d for d in agree.index if ahead.loc[:d].all()) >= 500
     assert h["pf_d_max"] == 1000 and h["pf_ahead_sizes"] <= 1
+    assert h["pf_first_ahead"] == min(d for d in agree.index if agree.pf[d] > agree.rnn[d])
     assert h["pf_tv_d_max"] < 1.2 * h["pf_rnn_tv_plateau"] and h["pf_rnn_tv_spread"] < 1.5
     assert h["pf_tv_change_3x_data"] < 0 and h["pf_tv_3x_data_below_pf"] == 1.0
     assert h["pf_capped"] == 0
@@ -145,6 +146,7 @@ def test_continuous_numbers_from_known_frames(h):
     assert h["kal_steady_ratio"] == pytest.approx(1.001)
     assert h["kal_gain_error"] == pytest.approx(0.01) and h["kal_eig_error_max"] == 0.02
     assert h["cont_rnn_ahead_to"] == 100 and h["cont_pf_ahead_sizes"] == 1
+    assert h["cont_pf_first_ahead"] == 1000
     assert h["cont_pf_improvement"] == pytest.approx(1000)
     assert h["cont_capped"] == 0  # blank hit_cap of particle filters is not a cap
 
@@ -184,6 +186,8 @@ def test_table_shape_and_cells(results, h):
     assert f"d = {h['pf_rnn_ahead_to']:,.0f}" in showed.iloc[2]
     assert f"{h['sm_bi_off_ties']:.3f}" in showed.iloc[3]
     assert "up to 100" in showed.iloc[4]
+    assert "n = 30 for every m >= 8" in showed.iloc[0]
+    assert "the first d = 1,000" in table.iloc[2, 5]
 
 
 def test_table_html_wraps_and_escapes():
