@@ -348,7 +348,7 @@ def interpretations_table(results: dict[str, pd.DataFrame]) -> pd.DataFrame:
     the column "what our experiments showed" is written from :func:`headline_numbers`."""
     table = pd.DataFrame(_cells(headline_numbers(results)), index=list(ROWS),
                          columns=list(COLUMNS))
-    table.index.name = "interpretation"
+    table.index.name = "reading"
     return table
 
 
