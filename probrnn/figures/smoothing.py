@@ -123,6 +123,7 @@ def true_state_probability(posteriors: Mapping, states, obs=None) -> go.Figure:
         if v.shape != (T, m):
             raise ValueError(f"posteriors[{k!r}] has shape {v.shape}, expected {(T, m)}")
     states, _ = check_index_array(states, "states", m, "states", ndims=(1,))
+    states = states.reshape(-1)
     if states.shape != (T,):
         raise ValueError(f"states must have shape ({T},) (got {states.shape})")
     t = np.arange(1, T + 1)
