@@ -40,7 +40,7 @@ DIRECTIONS = ("bi", "uni")
 SMOOTHING = {
     "quick": dict(ms=(2, 3), ks=(2,), ns=(100,), n_hmms=1, n_test=200, uni_ks=(2,),
                   uni_ns=(100,), T=8, max_steps=100),
-    "paper": dict(ms=(2, 4, 8), ks=(2, 8, 32), ns=(100, 1000, 10000), n_hmms=2, n_test=2000,
+    "paper": dict(ms=(2, 4, 8), ks=(2, 8, 32), ns=(100, 1000, 10000), n_hmms=1, n_test=2000,
                   uni_ks=(32,), uni_ns=(10000,), T=T_LEN, max_steps=None),
 }
 
