@@ -89,7 +89,8 @@ def test_check_refuses_unknown_and_pen_and_paper_labels():
 # --------------------------------------------------------------------------- the references
 BOOK_FUNCTIONS = [("ex-hmm-1", "two_state_filter"), ("ex-hmm-2", "log_forward"),
                   ("ex-hmm-4", "filter_accuracy"), ("ex-rnnfwd-4", "shifted_start"),
-                  ("ex-pf-2", "systematic"), ("ex-pf-4", "optimal_proposal_filter")]
+                  ("ex-pf-2", "systematic"), ("ex-pf-4", "optimal_proposal_filter"),
+                  ("ex-smooth-2", "smooth_one"), ("ex-smooth-3", "fixed_lag")]
 
 
 @pytest.mark.parametrize("label,name", BOOK_FUNCTIONS)
@@ -280,7 +281,24 @@ def _no_parent_resampling(hmm, obs, M, rng):
     return out
 
 
+def _filter_not_smoother(hmm, x):
+    return hmm.filter(x)
+
+
+def _unnormalised_smoother(hmm, x):
+    return hmm.smooth(x) * 2.0
+
+
+def _lag_one_short(hmm, obs, lag):
+    from probrnn.exercises.smoothing import fixed_lag_reference
+
+    return fixed_lag_reference(hmm, obs, max(lag - 1, 0))
+
+
 WRONG = [
+    ("ex-smooth-2", _filter_not_smoother, "you return the filter"),
+    ("ex-smooth-2", _unnormalised_smoother, "do not sum to 1"),
+    ("ex-smooth-3", _lag_one_short, "off-by-one"),
     ("ex-hmm-1", _state0, "you return P(H_t = 0"),
     ("ex-hmm-1", _both_states, "shape (T,)"),
     ("ex-hmm-1", _prediction_not_update, "one step late"),

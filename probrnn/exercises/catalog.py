@@ -78,6 +78,12 @@ CATALOG: tuple[Entry, ...] = (
           "count_particle_states(m, M) -> (ordered particle vectors, distinct histograms)"),
     Entry("ex-pf-4", "04_particle_filters", "A better proposal", "code", 3, 90,
           "optimal_proposal_filter(hmm, obs, M, rng) -> (n, T, m) particle histograms"),
+    Entry("ex-smooth-1", "05_smoothing", "Every step gives the likelihood", "pen and paper", 2, 30),
+    Entry("ex-smooth-2", "05_smoothing", "The backward pass, scaled", "code", 2, 45,
+          "smooth_one(hmm, x) -> (T, m) p(H_t | x_1..T) for one sequence x (T,)"),
+    Entry("ex-smooth-3", "05_smoothing", "How much future is enough?", "code", 2, 45,
+          "fixed_lag(hmm, obs, lag) -> (n, T, m) p(H_t | x_1..min(t+lag, T)) for obs (n, T)"),
+    Entry("ex-smooth-4", "05_smoothing", "Whole paths or single steps", "pen and paper", 2, 30),
 )
 
 BY_LABEL = {e.label: e for e in CATALOG}

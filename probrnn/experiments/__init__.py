@@ -17,6 +17,7 @@ lr_check        the learning-rate rule against a grid           3 (``rnn_forward
 fig7            RNNs vs particle filters at equal size          4 (``particle_filters``)
 pf_convergence  the particle filter's error against M           4 (``particle_filters``)
 predictive      next-symbol prediction: RNN vs Baum-Welch       2 (``rnn_generative``)
+smoothing       bidirectional RNNs vs forward-backward          5 (``smoothing``)
 ==============  ==============================================  ================================
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from .particle_filters import fig7, fig7_figure, pf_convergence, pf_convergence_figure
 from .rnn_forward import fig5, fig5_figure, fig6, fig6_figure, lr_check, lr_check_figure
 from .rnn_generative import predictive, predictive_figure
+from .smoothing import smoothing, smoothing_figure
 
 # name -> (table function, figure function): the figure function maps the table to a plotly
 # Figure.
@@ -35,6 +37,8 @@ REGISTRY = {
     "fig7": (fig7, fig7_figure),
     "pf_convergence": (pf_convergence, pf_convergence_figure),
     "predictive": (predictive, predictive_figure),
+    "smoothing": (smoothing, smoothing_figure),
 }
 
-__all__ = ["REGISTRY", "fig5", "fig6", "lr_check", "fig7", "pf_convergence", "predictive"]
+__all__ = ["REGISTRY", "fig5", "fig6", "lr_check", "fig7", "pf_convergence", "predictive",
+           "smoothing"]
