@@ -44,6 +44,7 @@ def test_belief_explorer_redraws_on_change(interactive):
     ("probrnn.widgets.rnn_forward", "rnn_forward_explorer"),
     ("probrnn.widgets.particle_filters", "pf_rnn_explorer"),
     ("probrnn.widgets.rnn_generative", "predictive_widget"),
+    ("probrnn.widgets.continuous", "growth_explorer"),
 ])
 def test_chapter_widgets_build(interactive, module, name):
     import importlib
