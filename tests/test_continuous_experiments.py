@@ -92,16 +92,16 @@ def test_pf_rows_replay():
 
 def test_impulse_response_is_basis_free():
     rng = np.random.default_rng(0)
-    U, W, O = rng.normal(size=(3, 3)) / 3, rng.normal(size=(3, 1)), rng.normal(size=(2, 3))
+    U, W, Ro = rng.normal(size=(3, 3)) / 3, rng.normal(size=(3, 1)), rng.normal(size=(2, 3))
     S = rng.normal(size=(3, 3)) + 3 * np.eye(3)
     Si = np.linalg.inv(S)
-    assert np.allclose(impulse_response(U, W, O), impulse_response(S @ U @ Si, S @ W, O @ Si))
+    assert np.allclose(impulse_response(U, W, Ro), impulse_response(S @ U @ Si, S @ W, Ro @ Si))
     # against an explicit run of the recurrence on a unit pulse
     h, outs = W[:, 0].copy(), []
     for _ in range(4):
-        outs.append(O @ h)
+        outs.append(Ro @ h)
         h = U @ h
-    assert np.allclose(impulse_response(U, W, O, 4)[:, :, 0], np.array(outs))
+    assert np.allclose(impulse_response(U, W, Ro, 4)[:, :, 0], np.array(outs))
     assert matched_eig_error(U, S @ U @ Si) < 1e-9
     assert matched_eig_error(np.diag([0.1, 0.5]), np.diag([0.5, 0.2])) == pytest.approx(0.1)
 

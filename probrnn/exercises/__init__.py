@@ -19,12 +19,12 @@ exercises`` prints the list).
 
 from __future__ import annotations
 
-from . import hmm_forward, particle_filters, rnn_forward, rnn_generative
+from . import continuous, hmm_forward, particle_filters, rnn_forward, rnn_generative
 from .catalog import BY_LABEL, CATALOG, Entry, catalog_table
 from .result import Case, CheckResult
 
 CHECKERS = {**hmm_forward.CHECKERS, **rnn_generative.CHECKERS, **rnn_forward.CHECKERS,
-            **particle_filters.CHECKERS}
+            **particle_filters.CHECKERS, **continuous.CHECKERS}
 
 
 def check(label: str, attempt) -> CheckResult:

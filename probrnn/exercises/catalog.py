@@ -78,6 +78,14 @@ CATALOG: tuple[Entry, ...] = (
           "count_particle_states(m, M) -> (ordered particle vectors, distinct histograms)"),
     Entry("ex-pf-4", "04_particle_filters", "A better proposal", "code", 3, 90,
           "optimal_proposal_filter(hmm, obs, M, rng) -> (n, T, m) particle histograms"),
+    Entry("ex-cont-1", "06_continuous", "The scalar steady-state gain", "pen and paper", 2, 30,
+          "scalar_steady_gain(f, c, q, r) -> K_inf, the steady-state Kalman gain"),
+    Entry("ex-cont-2", "06_continuous", "The Kalman filter with missing observations", "code", 2,
+          40, "kalman_missing(F, C, Q, R, mean0, cov0, y) -> (means (T, n_z), covs (T, n_z, n_z)) "
+          "for one sequence y (T, n_y) whose missing steps are rows of NaN"),
+    Entry("ex-cont-3", "06_continuous", "A grid filter in a few lines", "code", 2, 45,
+          "my_grid_filter(model, y, grid) -> (T, G) filtering masses on the grid"),
+    Entry("ex-cont-4", "06_continuous", "Why train on the state?", "pen and paper", 2, 20),
 )
 
 BY_LABEL = {e.label: e for e in CATALOG}

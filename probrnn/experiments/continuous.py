@@ -56,9 +56,9 @@ KALMAN = {
 }
 CONTINUOUS = {
     "quick": dict(sizes=(2, 5), n_reps=1, n_train=300, n_test=50, T=20, max_steps=200,
-                  grid_points=300),
+                  grid_points=300, pf_sizes=(50,)),
     "paper": dict(sizes=(1, 2, 5, 10, 20, 50, 100), n_reps=2, n_train=5000, n_test=500, T=50,
-                  max_steps=None, grid_points=1000),
+                  max_steps=None, grid_points=1000, pf_sizes=(200, 500, 1000)),
 }
 
 
@@ -75,12 +75,12 @@ def kalman_model(state_dim: int, seed: int) -> LinearGaussianSSM:
     return LinearGaussianSSM(m.A, m.C, m.Q, 4.0 * m.R, np.zeros(state_dim), m.cov0)
 
 
-def impulse_response(U, W, O, lags: int = LAGS) -> np.ndarray:
-    """(lags, out, in): O U^j W for j = 0..lags-1, the response of the output to an input
-    pulse j steps back; unchanged by any change of hidden basis h -> S h."""
+def impulse_response(U, W, read_out, lags: int = LAGS) -> np.ndarray:
+    """(lags, out, in): O U^j W for j = 0..lags-1 (O = ``read_out``), the response of the
+    output to an input pulse j steps back; unchanged by any change of hidden basis h -> S h."""
     out, M = [], np.asarray(W, dtype=float)
     for _ in range(lags):
-        out.append(O @ M)
+        out.append(read_out @ M)
         M = U @ M
     return np.stack(out)
 
@@ -124,16 +124,16 @@ def kalman_group(seed: int, scale: str, state_dim: int, seeds, cfg: dict) -> lis
     rows = []
     for s, task, (model, z_te, y_te), (net, hist) in zip(seeds, tasks, data, fits, strict=True):
         U_k, K = steady_state_rnn_weights(model)
-        U, W, O = linear_rnn_weights(net)
+        U, W, read_out = linear_rnn_weights(net)
         ir_k = impulse_response(U_k, K, np.eye(state_dim))
-        ir = impulse_response(U, W, O)
+        ir = impulse_response(U, W, read_out)
         rows.append(dict(
             seed=s, base_seed=seed, scale=scale, state_dim=state_dim, k=state_dim, p=1,
             T=cfg["T"], n_train=cfg["n_train"], n_test=cfg["n_test"], run_seed=task.seed,
             mse_rnn=_mse(net.predict(y_te), z_te),
             mse_kalman=_mse(kalman_filter(model, y_te).means, z_te),
             mse_steady=_mse(steady_state_filter(model, y_te), z_te),
-            gain_error=float(np.linalg.norm(O @ W - K) / np.linalg.norm(K)),
+            gain_error=float(np.linalg.norm(read_out @ W - K) / np.linalg.norm(K)),
             impulse_error=float(np.linalg.norm(ir - ir_k) / np.linalg.norm(ir_k)),
             eig_error=matched_eig_error(U, U_k),
             rho_kalman=float(np.abs(np.linalg.eigvals(U_k)).max()),
@@ -274,9 +274,11 @@ def continuous(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, wor
     Args:
         scale: "quick" (s in {2, 5}, one replicate, T = 20, a coarse grid, cap 200 steps:
             seconds) or "paper" (s = 1, 2, 5, ..., 100; two replicates; T = 50; 5,000
-            training and 500 test sequences; 1,000 grid points).
+            training and 500 test sequences; 1,000 grid points). Both scales add particle
+            filters only at larger sizes (``pf_sizes``: 200, 500, 1,000 at paper scale), which
+            cost seconds, to show where the filter overtakes the best RNN.
         seed: base seed (the test set and every replicate derive from it).
-        sizes, n_reps: override the grid.
+        sizes, n_reps: override the grid (``sizes`` drops the particle-filter-only sizes).
         workers: worker threads for RNN training (default 2 at paper scale, 1 at quick).
         rnn: False skips the RNNs (particle-filter rows only: seconds).
 
@@ -292,13 +294,15 @@ def continuous(scale: str = "quick", seed: int = 0, sizes=None, n_reps=None, wor
     cfg = scale_config(scale, CONTINUOUS)
     seed = base_seed(seed)
     workers = workers_for(scale, workers)
+    custom = sizes is not None
     sizes = cfg["sizes"] if sizes is None else check_int_grid(sizes, "sizes", minimum=1,
                                                               maximum=10_000)
     reps = tuple(range(cfg["n_reps"] if n_reps is None
                        else check_int(n_reps, "n_reps", minimum=1)))
     rnn = check_bool(rnn, "rnn")
     data = growth_test_set(seed, cfg["n_test"], cfg["T"], cfg["grid_points"])
-    rows = [pf_row(seed, scale, s, r, cfg, data) for s in sizes for r in reps]
+    pf_sizes = sorted(set(sizes) | ({*cfg["pf_sizes"]} if not custom else set()))
+    rows = [pf_row(seed, scale, s, r, cfg, data) for s in pf_sizes for r in reps]
     if rnn:
         jobs = [(seed, scale, s, reps, cfg, data) for s in sorted(sizes, reverse=True)]
         rows += [row for group in map_threads(rnn_rows, jobs, workers) for row in group]
