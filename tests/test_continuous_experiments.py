@@ -156,3 +156,18 @@ def test_figures(kalman_quick, cont_quick):
 def test_bad_inputs_refused(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_steady_start_makes_the_kalman_filter_a_linear_rnn():
+    model = kalman_model(3, 1)
+    y = model.sample(20, 15, rng=2)[1]
+    kf = kalman_filter(model, y)
+    U, K = steady_state_rnn_weights(model)
+    assert np.allclose(kf.gains, K[None], atol=1e-9)
+    h, out = np.zeros((20, 3)), []
+    for t in range(15):
+        h = h @ U.T + y[:, t] @ K.T
+        out.append(h)
+    assert np.allclose(np.stack(out, 1), kf.means, atol=1e-9)
+    loose = kalman_model(3, 1, steady_start=False)
+    assert np.allclose(loose.A, model.A) and not np.allclose(loose.cov0, model.cov0)

@@ -38,6 +38,7 @@ from ..continuous import (
     grid_filter,
     kalman_filter,
     steady_state_filter,
+    steady_state_gain,
     steady_state_rnn_weights,
     wasserstein1,
 )
@@ -63,16 +64,30 @@ CONTINUOUS = {
 
 
 # ---------------------------------------------------------------------- linear-Gaussian part
-def kalman_model(state_dim: int, seed: int) -> LinearGaussianSSM:
+def kalman_model(state_dim: int, seed: int, steady_start: bool = True) -> LinearGaussianSSM:
     """The model of :func:`kalman_rnn` for one state dimension and seed: a random stable model
     (:meth:`LinearGaussianSSM.random`, spectral radius 0.95) with one scalar sensor (p = 1),
     whose sensor noise variance R is multiplied by 4 so that the filter averages over several
     steps (a long memory is what makes the recurrent weights worth comparing), and started at
-    mean 0."""
+    mean 0.
+
+    With ``steady_start`` (the default) z_1 has the steady-state *predicted* covariance
+    P^-_inf of the Riccati equation: the model is started as if it had been observed for
+    ever, so every exact gain K_t equals K_inf and the Kalman filter *is* the linear RNN
+    h_t = (I - K_inf C) F h_{t-1} + K_inf y_t from h_0 = 0. Without it, z_1 has the random
+    covariance of :meth:`LinearGaussianSSM.random`, and K_t reaches K_inf only after a
+    start-up transient, which a constant-weight network cannot follow.
+    """
     state_dim = check_int(state_dim, "state_dim", minimum=1)
     m = LinearGaussianSSM.random(state_dim, 1, rng=derive_seed(KEY, seed, state_dim, 0),
                                  spectral_radius=0.95)
-    return LinearGaussianSSM(m.A, m.C, m.Q, 4.0 * m.R, np.zeros(state_dim), m.cov0)
+    model = LinearGaussianSSM(m.A, m.C, m.Q, 4.0 * m.R, np.zeros(state_dim), m.cov0)
+    if not check_bool(steady_start, "steady_start"):
+        return model
+    _, P = steady_state_gain(model)
+    P_pred = model.A @ P @ model.A.T + model.Q
+    return LinearGaussianSSM(model.A, model.C, model.Q, model.R, model.mean0,
+                             (P_pred + P_pred.T) / 2)
 
 
 def impulse_response(U, W, read_out, lags: int = LAGS) -> np.ndarray:
@@ -163,7 +178,8 @@ def kalman_rnn(scale: str = "quick", seed: int = 0, state_dims=None, n_seeds=Non
         ``impulse_error`` (the same for the first 10 terms O U^j W of the impulse response),
         ``eig_error`` (largest distance between matched eigenvalues of the learned recurrent
         matrix U and of (I - K C) F), the spectral radii, and the training record (``steps``,
-        ``hit_cap``, ...).
+        ``hit_cap``, ...). Models start in the steady state
+        (:func:`kalman_model`), so the exact filter is the steady-state one.
     """
     cfg = scale_config(scale, KALMAN)
     seed = base_seed(seed)

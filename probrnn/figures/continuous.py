@@ -89,11 +89,12 @@ def size_panels(df: pd.DataFrame) -> go.Figure:
                          "filter, and the particle filter's Wasserstein-1 distance.")
 
 
-def size_sliders(df: pd.DataFrame) -> go.Figure:
+def size_sliders(df: pd.DataFrame, start: int = 20) -> go.Figure:
     """MSE to the grid filter's mean at each step t for one particle filter (slider over M) and
     one RNN (slider over k), from a :func:`~probrnn.experiments.continuous.continuous` table
     with ``mse_t*`` columns. Lines are replicate means; bands span the replicates. Each slider
-    toggles only its own traces, so the figure works in static HTML."""
+    toggles only its own traces, so the figure works in static HTML; both start at size
+    ``start`` where it exists (else at the smallest)."""
     check_table(df, ["size", "method"], "df", numeric=["size"])
     tcols = [c for c in df.columns if isinstance(c, str) and c.startswith("mse_t")
              and c[len("mse_t"):].isdigit()]
@@ -108,10 +109,11 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
                              "each of 'pf' and 'rnn'")
     t = np.arange(1, T + 1)
     fig = go.Figure()
-    groups = {}
+    groups, active = {}, {}
     for method, style in METHOD_STYLE.items():
         sizes = sorted(df.loc[df["method"] == method, "size"].unique())
         groups[method] = []
+        active[method] = sizes.index(start) if start in sizes else 0
         letter = "M" if method == "pf" else "k"
         for i, s in enumerate(sizes):
             vals = df[(df["method"] == method) & (df["size"] == s)][need].to_numpy()
@@ -119,9 +121,9 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=np.concatenate([t, t[::-1]]), y=np.concatenate([vals.max(0), vals.min(0)[::-1]]),
                 fill="toself", fillcolor=style["color"], opacity=0.2, line=dict(width=0),
-                hoverinfo="skip", showlegend=False, visible=i == 0))
+                hoverinfo="skip", showlegend=False, visible=i == active[method]))
             fig.add_trace(go.Scatter(
-                x=t, y=vals.mean(0), mode="lines", visible=i == 0,
+                x=t, y=vals.mean(0), mode="lines", visible=i == active[method],
                 name=f"{style['name'].split(' (')[0]}, {letter} = {s}", legendgroup=method,
                 line=dict(color=style["color"]),
                 hovertemplate=f"{letter} = {s}<br>t=%{{x}}<br>MSE=%{{y:.4g}}<extra></extra>"))
@@ -132,7 +134,7 @@ def size_sliders(df: pd.DataFrame) -> go.Figure:
         steps = [dict(method="restyle", label=str(s),
                       args=[{"visible": [j in idx for j in own]}, own])
                  for s, idx in groups[method]]
-        sliders.append(dict(active=0, steps=steps, currentvalue=dict(prefix=prefix),
+        sliders.append(dict(active=active[method], steps=steps, currentvalue=dict(prefix=prefix),
                             pad=dict(t=40 + 75 * s_i), len=0.9, x=0.05))
     fig.update_xaxes(title_text="time step t")
     fig.update_yaxes(title_text="MSE to the grid filter's mean", type="log")
@@ -160,9 +162,11 @@ def posterior_trajectory(grid, weights, states=None, means: Mapping | None = Non
     T = w.shape[0]
     t = np.arange(1, T + 1)
     dens = w / np.gradient(z)[None, :]
-    fig = go.Figure(go.Heatmap(x=t, y=z, z=dens.T, colorscale="Greys", showscale=False,
-                               hovertemplate="t=%{x}<br>z=%{y:.1f}<br>density=%{z:.3f}"
-                                             "<extra></extra>", name="grid posterior"))
+    rel = dens / np.maximum(dens.max(axis=1, keepdims=True), 1e-300)  # 1 at each step's mode
+    fig = go.Figure(go.Heatmap(x=t, y=z, z=rel.T, zmin=0, zmax=1, colorscale="Greys",
+                               showscale=False, customdata=dens.T, name="grid posterior",
+                               hovertemplate="t=%{x}<br>z=%{y:.1f}<br>density="
+                                             "%{customdata:.3f}<extra></extra>"))
     if states is not None:
         s = check_float_array(states, "states", 1)
         if s.shape[0] != T:
@@ -179,10 +183,11 @@ def posterior_trajectory(grid, weights, states=None, means: Mapping | None = Non
     live = np.flatnonzero(w.max(0) > 1e-4)
     lo, hi = (z[live[0]], z[live[-1]]) if live.size else (z[0], z[-1])
     fig.update_yaxes(title_text="state z", range=[lo - 1, hi + 1])
-    fig.update_xaxes(title_text="time step t")
+    fig.update_xaxes(title_text="time step t", range=[0.5, T + 0.5])
     fig.update_layout(height=460, title=title)
-    return with_alt(fig, "Heat map of the filtering density of the state over time, darker "
-                         "where it is larger, often with two bands symmetric about zero; the "
+    return with_alt(fig, "Heat map of the filtering density of the state over time (each step "
+                         "scaled to its mode), darker where it is larger, often with two bands "
+                         "symmetric about zero; the "
                          "true states and the estimated posterior means are drawn over it.")
 
 
