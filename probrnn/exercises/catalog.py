@@ -79,7 +79,8 @@ CATALOG: tuple[Entry, ...] = (
     Entry("ex-pf-4", "04_particle_filters", "A better proposal", "code", 3, 90,
           "optimal_proposal_filter(hmm, obs, M, rng) -> (n, T, m) particle histograms"),
     Entry("ex-cont-1", "06_continuous", "The scalar steady-state gain", "pen and paper", 2, 30,
-          "scalar_steady_gain(f, c, q, r) -> K_inf, the steady-state Kalman gain"),
+          "scalar_steady_gain(F, C, Q, R) -> K_inf, the steady-state Kalman gain of the scalar "
+          "model"),
     Entry("ex-cont-2", "06_continuous", "The Kalman filter with missing observations", "code", 2,
           40, "kalman_missing(F, C, Q, R, mean0, cov0, y) -> (means (T, n_z), covs (T, n_z, n_z)) "
           "for one sequence y (T, n_y) whose missing steps are rows of NaN"),

@@ -23,14 +23,15 @@ from .result import CaseFailed, checked, compare
 
 
 def check_scalar_gain(attempt):
-    """ex-cont-1: ``scalar_steady_gain(f, c, q, r)`` returns the steady-state gain K_inf of the
-    scalar model z_t = f z_{t-1} + N(0, q), y_t = c z_t + N(0, r)."""
-    specs = [("f = 0.9, c = 1, q = 1, r = 1", (0.9, 1.0, 1.0, 1.0)),
-             ("a noisy sensor: r = 25", (0.95, 1.0, 0.5, 25.0)),
-             ("a precise sensor: r = 0.01", (0.5, 2.0, 1.0, 0.01)),
-             ("a negative f and c", (-0.7, -0.5, 2.0, 1.0)),
-             ("an unstable state, f = 1.2 (still a steady gain)", (1.2, 1.0, 1.0, 1.0)),
-             ("no state noise, q = 0, stable f: the gain dies out", (0.5, 1.0, 0.0, 1.0))]
+    """ex-cont-1: ``scalar_steady_gain(F, C, Q, R)`` returns the steady-state gain K_inf of the
+    scalar model z_t = F z_{t-1} + N(0, Q), y_t = C z_t + N(0, R) (the checker's local names
+    are lower case)."""
+    specs = [("F = 0.9, C = 1, Q = 1, R = 1", (0.9, 1.0, 1.0, 1.0)),
+             ("a noisy sensor: R = 25", (0.95, 1.0, 0.5, 25.0)),
+             ("a precise sensor: R = 0.01", (0.5, 2.0, 1.0, 0.01)),
+             ("a negative F and C", (-0.7, -0.5, 2.0, 1.0)),
+             ("an unstable state, F = 1.2 (still a steady gain)", (1.2, 1.0, 1.0, 1.0)),
+             ("no state noise, Q = 0, stable F: the gain dies out", (0.5, 1.0, 0.0, 1.0))]
 
     def case(f, c, q, r):
         def body():
@@ -46,9 +47,9 @@ def check_scalar_gain(attempt):
                 p_pred = k * r / (c * (1 - k * c)) if c * (1 - k * c) != 0 else np.nan
                 if np.isclose(value, p_pred, rtol=1e-6):
                     raise CaseFailed("you return the predicted variance P^-; the gain is "
-                                     "K = c P^- / (c^2 P^- + r).")
+                                     "K = C P^- / (C^2 P^- + R).")
                 if np.isclose(value, (1 - k * c) * f, rtol=1e-6):
-                    raise CaseFailed("you return the recurrent weight (1 - K c) f; return K "
+                    raise CaseFailed("you return the recurrent weight (1 - K C) F; return K "
                                      "itself.")
             compare(value, k, "the steady-state gain K_inf", atol=1e-8, rtol=1e-6)
         return body
