@@ -28,7 +28,7 @@ from pathlib import Path
 # The experiments' names (``probrnn.experiments.REGISTRY``, checked equal by the tests), kept
 # here so that the arguments are checked before the experiments (and torch) are imported.
 EXPERIMENTS = ("fig5", "fig6", "fig7", "lr_check", "pf_convergence", "predictive",
-               "smoothing")
+               "smoothing", "kalman_rnn", "continuous")
 SCALES = ("quick", "paper")
 
 

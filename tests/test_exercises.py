@@ -90,7 +90,9 @@ def test_check_refuses_unknown_and_pen_and_paper_labels():
 BOOK_FUNCTIONS = [("ex-hmm-1", "two_state_filter"), ("ex-hmm-2", "log_forward"),
                   ("ex-hmm-4", "filter_accuracy"), ("ex-rnnfwd-4", "shifted_start"),
                   ("ex-pf-2", "systematic"), ("ex-pf-4", "optimal_proposal_filter"),
-                  ("ex-smooth-2", "smooth_one"), ("ex-smooth-3", "fixed_lag")]
+                  ("ex-smooth-2", "smooth_one"), ("ex-smooth-3", "fixed_lag"),
+                  ("ex-cont-1", "scalar_steady_gain"), ("ex-cont-2", "kalman_missing"),
+                  ("ex-cont-3", "my_grid_filter")]
 
 
 @pytest.mark.parametrize("label,name", BOOK_FUNCTIONS)
@@ -295,6 +297,34 @@ def _lag_one_short(hmm, obs, lag):
     return fixed_lag_reference(hmm, obs, max(lag - 1, 0))
 
 
+def _recurrent_weight(f, c, q, r):
+    """(1 - K c) f instead of K."""
+    from probrnn.continuous import LinearGaussianSSM, steady_state_gain
+
+    K = steady_state_gain(LinearGaussianSSM([[f]], [[c]], [[q]], [[r]], [0.0], [[1.0]]))[0]
+    return (1 - K[0, 0] * c) * f
+
+
+def _nan_update(F, C, Q, R, mean0, cov0, y):
+    """The update run on a missing (NaN) observation."""
+    means, covs, m, P = [], [], mean0, cov0
+    for t in range(len(y)):
+        if t:
+            m, P = F @ means[-1], F @ covs[-1] @ F.T + Q
+        S = C @ P @ C.T + R
+        K = P @ C.T @ np.linalg.inv(S)
+        means.append(m + K @ (y[t] - C @ m))
+        covs.append(P - K @ S @ K.T)
+    return np.array(means), np.array(covs)
+
+
+def _unnormalised_grid(model, y, grid):
+    """Masses scaled by 2: not normalised."""
+    from probrnn.continuous import grid_filter
+
+    return 2 * grid_filter(model, y, grid).weights
+
+
 WRONG = [
     ("ex-smooth-2", _filter_not_smoother, "you return the filter"),
     ("ex-smooth-2", _unnormalised_smoother, "do not sum to 1"),
@@ -321,6 +351,9 @@ WRONG = [
     ("ex-pf-4", _bootstrap_instead, "closer to the forward algorithm"),
     ("ex-pf-4", _nan_filter, "NaN"),
     ("ex-pf-4", _no_parent_resampling, "resample the parents"),
+    ("ex-cont-1", _recurrent_weight, "the recurrent weight"),
+    ("ex-cont-2", _nan_update, "NaN"),
+    ("ex-cont-3", _unnormalised_grid, "not normalised"),
 ]
 
 

@@ -45,6 +45,7 @@ def test_belief_explorer_redraws_on_change(interactive):
     ("probrnn.widgets.particle_filters", "pf_rnn_explorer"),
     ("probrnn.widgets.rnn_generative", "predictive_widget"),
     ("probrnn.widgets.smoothing", "smoothing_explorer"),
+    ("probrnn.widgets.continuous", "growth_explorer"),
 ])
 def test_chapter_widgets_build(interactive, module, name):
     import importlib

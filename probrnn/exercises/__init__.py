@@ -19,12 +19,13 @@ exercises`` prints the list).
 
 from __future__ import annotations
 
-from . import hmm_forward, particle_filters, rnn_forward, rnn_generative, smoothing
+from . import continuous, hmm_forward, particle_filters, rnn_forward, rnn_generative, smoothing
 from .catalog import BY_LABEL, CATALOG, Entry, catalog_table
 from .result import Case, CheckResult
 
 CHECKERS = {**hmm_forward.CHECKERS, **rnn_generative.CHECKERS, **rnn_forward.CHECKERS,
-            **particle_filters.CHECKERS, **smoothing.CHECKERS}
+            **particle_filters.CHECKERS, **smoothing.CHECKERS,
+            **continuous.CHECKERS}
 
 
 def check(label: str, attempt) -> CheckResult:

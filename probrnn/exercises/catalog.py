@@ -84,6 +84,15 @@ CATALOG: tuple[Entry, ...] = (
     Entry("ex-smooth-3", "05_smoothing", "How much future is enough?", "code", 2, 45,
           "fixed_lag(hmm, obs, lag) -> (n, T, m) p(H_t | x_1..min(t+lag, T)) for obs (n, T)"),
     Entry("ex-smooth-4", "05_smoothing", "Whole paths or single steps", "pen and paper", 2, 30),
+    Entry("ex-cont-1", "06_continuous", "The scalar steady-state gain", "pen and paper", 2, 30,
+          "scalar_steady_gain(F, C, Q, R) -> K_inf, the steady-state Kalman gain of the scalar "
+          "model"),
+    Entry("ex-cont-2", "06_continuous", "The Kalman filter with missing observations", "code", 2,
+          40, "kalman_missing(F, C, Q, R, mean0, cov0, y) -> (means (T, n_z), covs (T, n_z, n_z)) "
+          "for one sequence y (T, n_y) whose missing steps are rows of NaN"),
+    Entry("ex-cont-3", "06_continuous", "A grid filter in a few lines", "code", 2, 45,
+          "my_grid_filter(model, y, grid) -> (T, G) filtering masses on the grid"),
+    Entry("ex-cont-4", "06_continuous", "Why train on the state?", "pen and paper", 2, 20),
 )
 
 BY_LABEL = {e.label: e for e in CATALOG}

@@ -18,11 +18,14 @@ fig7            RNNs vs particle filters at equal size          4 (``particle_fi
 pf_convergence  the particle filter's error against M           4 (``particle_filters``)
 predictive      next-symbol prediction: RNN vs Baum-Welch       2 (``rnn_generative``)
 smoothing       bidirectional RNNs vs forward-backward          5 (``smoothing``)
+kalman_rnn      linear RNNs vs the steady-state Kalman filter   6 (``continuous``)
+continuous      tanh RNNs vs particle filters, growth model     6 (``continuous``)
 ==============  ==============================================  ================================
 """
 
 from __future__ import annotations
 
+from .continuous import continuous, continuous_figure, kalman_rnn, kalman_rnn_figure
 from .particle_filters import fig7, fig7_figure, pf_convergence, pf_convergence_figure
 from .rnn_forward import fig5, fig5_figure, fig6, fig6_figure, lr_check, lr_check_figure
 from .rnn_generative import predictive, predictive_figure
@@ -38,7 +41,9 @@ REGISTRY = {
     "pf_convergence": (pf_convergence, pf_convergence_figure),
     "predictive": (predictive, predictive_figure),
     "smoothing": (smoothing, smoothing_figure),
+    "kalman_rnn": (kalman_rnn, kalman_rnn_figure),
+    "continuous": (continuous, continuous_figure),
 }
 
 __all__ = ["REGISTRY", "fig5", "fig6", "lr_check", "fig7", "pf_convergence", "predictive",
-           "smoothing"]
+           "smoothing", "kalman_rnn", "continuous"]
