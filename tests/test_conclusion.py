@@ -187,7 +187,7 @@ def test_table_shape_and_cells(results, h):
     assert f"{h['sm_bi_off_ties']:.3f}" in showed.iloc[3]
     assert "up to 100" in showed.iloc[4]
     assert "n = 30 for every m >= 8" in showed.iloc[0]
-    assert "the first d = 1,000" in table.iloc[2, 5]
+    assert "only at d = 1,000" in table.iloc[2, 5]
 
 
 def test_table_html_wraps_and_escapes():
