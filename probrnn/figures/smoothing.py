@@ -29,7 +29,7 @@ def _need(df, cols, what: str) -> pd.DataFrame:
 
 def smoothing_sliders(df: pd.DataFrame) -> go.Figure:
     """Bidirectional RNNs against the smoother: agreement off near-ties, mean TV and excess
-    log-loss against k (log axis), one line per m (median over HMM draws), with a slider over
+    log-loss against k (log axis), one line per m (median over HMM draws if several), with a slider over
     the number of training sequences n. Networks that hit the cap are ringed in red."""
     df = _need(df, ["direction", "m", "k", "n_train", "hit_cap", *MEASURES], "smoothing_sliders")
     bi = df[df.direction == "bi"]
@@ -64,7 +64,7 @@ def smoothing_sliders(df: pd.DataFrame) -> go.Figure:
         vis = [False] * (per_n * len(ns))
         vis[i * per_n:(i + 1) * per_n] = [True] * per_n
         steps.append(dict(method="update", label=f"{n:,}", args=[{"visible": vis}]))
-    fig.update_layout(title="Bidirectional RNNs against forward-backward (median over HMMs)",
+    fig.update_layout(title="Bidirectional RNNs against forward-backward",
                       height=460, sliders=[dict(active=0, steps=steps, pad=dict(t=50),
                                                 currentvalue=dict(prefix="training sequences n = "))])
     fig.update_xaxes(type="log", title_text="hidden units k")
@@ -79,7 +79,9 @@ def smoothing_sliders(df: pd.DataFrame) -> go.Figure:
 def accuracy_ceiling(gap: pd.DataFrame, trained: pd.DataFrame | None = None) -> go.Figure:
     """The filter's and the smoother's accuracy per HMM (``smoothing_gap`` rows) against m, and,
     if ``trained`` (a :func:`~probrnn.experiments.smoothing.smoothing` table) is given, the
-    accuracy of its bidirectional and one-directional RNNs at their largest k and n."""
+    accuracy of its bidirectional and one-directional RNNs at their largest k and n, with the
+    filter's and the smoother's accuracy on the networks' own HMM and test set (open diamonds,
+    from the bidirectional rows' ``accuracy_filter`` and ``accuracy_ref``)."""
     gap = _need(gap, ["m", "accuracy_filter", "accuracy_smoother"], "accuracy_ceiling")
     fig = go.Figure()
     offsets = {"filter": -0.12, "smoother": -0.04, "one-directional RNN": 0.04,
@@ -102,6 +104,16 @@ def accuracy_ceiling(gap: pd.DataFrame, trained: pd.DataFrame | None = None) -> 
                 name=name, marker=dict(size=10, color=METHOD_COLORS[name], symbol="diamond"),
                 customdata=sub.m,
                 hovertemplate=name + ", m = %{customdata}: %{y:.3f}<extra></extra>"))
+            if direction == "bi" and {"accuracy_filter", "accuracy_ref"} <= set(sub.columns):
+                # the filter and the smoother on the networks' own HMM and test set
+                for ref, col in (("filter", "accuracy_filter"), ("smoother", "accuracy_ref")):
+                    label = f"{ref}, RNNs' HMM and test set"
+                    fig.add_trace(go.Scatter(
+                        x=[pos[m] + offsets[ref] for m in sub.m], y=sub[col], mode="markers",
+                        name=label, marker=dict(size=12, color=METHOD_COLORS[ref],
+                                                symbol="diamond-open", line=dict(width=2)),
+                        customdata=sub.m,
+                        hovertemplate=label + ", m = %{customdata}: %{y:.3f}<extra></extra>"))
     fig.update_layout(title="Accuracy against the true states: filter, smoother and RNNs",
                       height=420, xaxis=dict(tickvals=list(range(len(ms))),
                                              ticktext=[f"m = {m}" for m in ms],
@@ -109,7 +121,9 @@ def accuracy_ceiling(gap: pd.DataFrame, trained: pd.DataFrame | None = None) -> 
                       yaxis_title="accuracy")
     return with_alt(fig, "Accuracy of the filter's and of the smoother's argmax against the "
                          "true hidden states, one point per HMM, grouped by the number of states "
-                         "m; diamonds mark trained one- and bidirectional RNNs.")
+                         "m; filled diamonds mark trained one- and bidirectional RNNs, open "
+                         "diamonds the filter and the smoother on the RNNs' own HMM and test "
+                         "set.")
 
 
 def true_state_probability(posteriors: Mapping, states, obs=None) -> go.Figure:
