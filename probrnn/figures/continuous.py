@@ -28,7 +28,7 @@ def kalman_rnn_panels(df: pd.DataFrame) -> go.Figure:
             "eig_error"]
     check_table(df, cols, "df", numeric=cols)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(
-        "test MSE / Kalman's", "errors against the Riccati solution"))
+        "MSE / Kalman MSE", "relative errors"))
     for i, (col, name) in enumerate((("mse_rnn", "linear RNN (learned)"),
                                      ("mse_steady", "steady-state filter"))):
         fig.add_trace(go.Scatter(
