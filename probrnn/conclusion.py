@@ -337,7 +337,7 @@ def _cells(h: dict[str, float]) -> list[list[str]]:
          f"{pf_catch}; the RNN's plateau is a limit of data"],
         ["HMM; bidirectional and one-way RNNs",
          "forward-backward against RNNs trained on (x, H) pairs",
-         "forward-backward smoother P(H_t | x_1..T)",
+         "forward-backward smoother P(H\u209c | x\u2081,\u2026,x_T)",
          "a bidirectional RNN learned from data",
          f"the smoother gains {h['sm_gain_min']:.3f} to {h['sm_gain_max']:.3f} accuracy over "
          f"the filter; at k = {h['sm_k']:.0f}, n = {h['sm_n']:,.0f}, for every m, the "
@@ -376,7 +376,8 @@ def table_html(table: pd.DataFrame, widths=None) -> str:
     if len(widths) != n or not all(np.isfinite(w) and w > 0 for w in widths):
         raise ValueError(f"widths must be {n} positive numbers, the index first (got {widths})")
     total = float(sum(widths))
-    cell = ("text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere;"
+    cell = ("text-align:left;vertical-align:top;white-space:normal;overflow-wrap:break-word;"
+            "hyphens:auto;"
             "padding:4px 6px;border-bottom:1px solid #bbb;")
     cols = "".join(f'<col style="width:{100 * w / total:.1f}%">' for w in widths)
     head = "".join(f'<th style="{cell}">{html.escape(str(c))}</th>'
@@ -385,7 +386,7 @@ def table_html(table: pd.DataFrame, widths=None) -> str:
         "<tr>" + f'<th style="{cell}">{html.escape(str(i))}</th>'
         + "".join(f'<td style="{cell}">{html.escape(str(v))}</td>' for v in row) + "</tr>"
         for i, row in zip(table.index, table.itertuples(index=False), strict=True))
-    return ('<table class="probrnn-wrapped" style="table-layout:fixed;width:100%;'
+    return ('<table class="probrnn-wrapped" lang="en" style="table-layout:fixed;width:100%;'
             'border-collapse:collapse;font-size:0.8em;line-height:1.3">'
             f"<colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table>")
