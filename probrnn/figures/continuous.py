@@ -82,7 +82,7 @@ def size_panels(df: pd.DataFrame) -> go.Figure:
                              arrayminus=sub["mean"] - sub["min"]),
                 hovertemplate="s = %{x}<br>%{y:.4g}<extra></extra>"), row=1, col=col_i + 1)
     fig.update_xaxes(type="log", title_text="size s (k = M = s)")
-    fig.update_yaxes(type="log")
+    fig.update_yaxes(type="log", dtick=1)  # labels at powers of ten only
     fig.update_layout(height=460, title="Growth model: RNNs and particle filters at equal size")
     return with_alt(fig, "Log-log plots against the size s: the mean squared error of the "
                          "posterior mean to the grid filter's for the RNN and the particle "

@@ -141,17 +141,18 @@ def true_state_probability(posteriors: Mapping, states, obs=None) -> go.Figure:
     if states.shape != (T,):
         raise ValueError(f"states must have shape ({T},) (got {states.shape})")
     t = np.arange(1, T + 1)
+    # the symbol and the true state of each step go in the hover (on the axis they would crowd)
+    step = ([f"H = {h}" for h in states] if obs is None else
+            [f"x = {x}, H = {h}" for x, h in zip(obs, states, strict=True)])
     fig = go.Figure()
     for j, (name, p) in enumerate(arrays.items()):
         dash = "dot" if "RNN" in name else "solid"
         fig.add_trace(go.Scatter(
-            x=t, y=p[np.arange(T), states], mode="lines+markers", name=name,
+            x=t, y=p[np.arange(T), states], mode="lines+markers", name=name, customdata=step,
             line=dict(color=METHOD_COLORS.get(name, OKABE_ITO[j % 8]), dash=dash),
-            hovertemplate=name + "<br>t = %{x}: %{y:.3f}<extra></extra>"))
-    ticks = [f"{s + 1}<br>H={h}" for s, h in enumerate(states)] if obs is None else \
-        [f"{s + 1}<br>x={x}<br>H={h}" for s, (x, h) in enumerate(zip(obs, states, strict=True))]
+            hovertemplate=name + "<br>t = %{x} (%{customdata}): %{y:.3f}<extra></extra>"))
     fig.update_layout(title="Probability of the true state, one sequence", height=420,
-                      xaxis=dict(tickvals=t, ticktext=ticks, title_text="t"),
-                      yaxis=dict(range=[0, 1.02], title_text="p(true H_t)"))
+                      xaxis=dict(tickvals=t, title_text="step t"),
+                      yaxis=dict(range=[0, 1.02], title_text="probability of the true state"))
     return with_alt(fig, "For each step of one test sequence, the probability that each method "
                          "gives the true hidden state.")
