@@ -103,3 +103,28 @@ def test_colon_fences():
     got = colon_fences.convert(source)
     assert got == want, got
     assert colon_fences.convert(got) == got  # idempotent
+
+
+def test_references_stay_within_their_chapter():
+    """A {prf:ref}, {eq}, {ref} or {numref} to a label of another chapter resolves in the built
+    book but not in JupyterLab (jupyterlab-myst sees one notebook at a time: "Cross Reference Not
+    Found"); between chapters the text names the chapter with {doc} instead."""
+    import re
+
+    labels, refs = {}, []
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for i, cell in enumerate(cells):
+            if cell["cell_type"] != "markdown":
+                continue
+            text = "".join(cell["source"])
+            for label in re.findall(r":label: ([\w-]+)", text):
+                labels[label] = path.name
+            for label in re.findall(r"\$\$ *\(([\w-]+)\)", text):
+                labels[label] = path.name
+            for role, target in re.findall(r"\{(prf:ref|eq|ref|numref)\}`([^`]+)`", text):
+                refs.append((path.name, i, role, target.split("<")[-1].rstrip(">")))
+    assert labels, "no labels found in the chapters"
+    crossing = [f"{name}: cell {i}: {{{role}}}`{target}` is defined in {labels[target]}"
+                for name, i, role, target in refs if target in labels and labels[target] != name]
+    assert not crossing, "\n".join(crossing)
