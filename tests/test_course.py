@@ -441,6 +441,19 @@ def _fragments(markdown: str) -> list[str]:
     return out
 
 
+def _has_numbered_equation(path) -> bool:
+    """Whether a chapter's Markdown has a labelled display equation ($$ ... $$ (label))."""
+    cells = json.loads(path.read_text())["cells"]
+    return any(re.search(r"\$\$ *\([\w-]+\)", "".join(c["source"]))
+               for c in cells if c["cell_type"] == "markdown")
+
+
+def _has_figures(book_build, path) -> bool:
+    """Whether a chapter's built page shows a plotly figure (the conclusion shows none)."""
+    page = book_build / "html" / path.relative_to(ROOT).with_suffix(".html")
+    return "plotly-graph-div" in page.read_text()
+
+
 @pytest.mark.slow
 @needs_chromium
 def test_real_pdf(tmp_path, book_build):
@@ -458,14 +471,17 @@ def test_real_pdf(tmp_path, book_build):
         kinds = {kind for kind, _ in statements(path)}
         for kind in kinds & {"proposition", "theorem", "lemma"}:
             assert f"{kind.capitalize()} {i}.1" in text, f"{kind} {i}.1"
-        assert f"({i}.1)" in text, f"equation ({i}.1)"
-        assert f"Exercise {i}.1" in text
+        if _has_numbered_equation(path):
+            assert f"({i}.1)" in text, f"equation ({i}.1)"
+        if exercises(path):
+            assert f"Exercise {i}.1" in text
     # Typeset math leaves no TeX delimiters (undefined macros and TeX errors stop the printing).
     assert "\\(" not in text and "\\)" not in text and "\\[" not in text, "raw TeX in the PDF"
     titles = _figure_titles(book_build)
     found = [t for t in titles if t in text]
     assert len(found) >= min(5, len(titles)), f"figure titles in the PDF: {found} of {titles}"
-    assert report["figures"] >= n_chapters and not report["blocked"]
+    with_figures = [p for p in chapters(ROOT) if _has_figures(book_build, p)]
+    assert report["figures"] >= len(with_figures) >= n_chapters - 1 and not report["blocked"]
     # Bookmark titles lose the spaces at the heading's line breaks: compare without spaces.
     outline = [re.sub(r"\s+", "", o) for o in _outline_titles(reader.outline)]
     marks = [re.sub(r"\s+", "", title(p)) for p in chapters(ROOT)]
@@ -500,5 +516,6 @@ def test_real_slides(tmp_path, book_build):
             labels = [b.label for kind, b in statements(path) if kind != "remark" or b.label]
             missing = [lab for lab in labels if lab not in seen["ids"]]
             assert not missing, f"{deck.name} lacks the statements {missing}"
-            assert seen["figures"] >= 1 and seen["drawn"] == seen["figures"], deck.name
+            assert seen["drawn"] == seen["figures"], deck.name
+            assert seen["figures"] >= _has_figures(book_build, path), deck.name
             assert "Learning objectives" in seen["text"] and "Summary" in seen["text"]
