@@ -9,9 +9,9 @@ from ..experiments.continuous import compare_one
 from ..figures.continuous import posterior_trajectory
 from .live import (
     LABEL_STYLE,
-    button_layout,
     live_box,
     live_controls_enabled,
+    seed_run_output,
     static_placeholder,
 )
 
@@ -35,10 +35,7 @@ def growth_explorer():
                           style=LABEL_STYLE)
     k = w.SelectionSlider(options=K_OPTIONS, value=5, description="hidden units k",
                           style=LABEL_STYLE)
-    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=LABEL_STYLE,
-                            layout=w.Layout(width="10em"))
-    run = w.Button(description="Run", button_style="primary", layout=button_layout())
-    out = w.Output()
+    seed, run, out = seed_run_output()
 
     def redraw(*_):
         with out:

@@ -62,6 +62,17 @@ def button_layout():
     return w.Layout(width="auto", min_width="max-content")
 
 
+def seed_run_output():
+    """The controls every retraining widget ends with: a seed box, a Run button and the output
+    area the figures are drawn into, as ``(seed, run, out)``."""
+    import ipywidgets as w
+
+    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=LABEL_STYLE,
+                            layout=w.Layout(width="10em"))
+    run = w.Button(description="Run", button_style="primary", layout=button_layout())
+    return seed, run, w.Output()
+
+
 def live_box(children, **kwargs):
     """A ``VBox`` of ``children`` that displays as a live control: :data:`RERUN_HTML` above the
     widget, and no widget repr where widgets cannot be shown (the widget's ``text/plain`` is

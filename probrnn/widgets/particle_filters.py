@@ -13,9 +13,9 @@ from ..particle_filter import ParticleFilterRNN
 from ..validate import check_int, check_seed
 from .live import (
     LABEL_STYLE,
-    button_layout,
     live_box,
     live_controls_enabled,
+    seed_run_output,
     static_placeholder,
 )
 
@@ -69,10 +69,7 @@ def pf_rnn_explorer():
                           style=LABEL_STYLE)
     k = w.SelectionSlider(options=K_OPTIONS, value=5, description="hidden units k",
                           style=LABEL_STYLE)
-    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=LABEL_STYLE,
-                            layout=w.Layout(width="10em"))
-    run = w.Button(description="Run", button_style="primary", layout=button_layout())
-    out = w.Output()
+    seed, run, out = seed_run_output()
 
     def redraw(*_):
         with out:

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from ..experiments.smoothing import train_bi_and_uni
 from ..figures.smoothing import true_state_probability
-from .live import LABEL_STYLE, button_layout, live_box, live_controls_enabled, static_placeholder
+from .live import (
+    LABEL_STYLE,
+    live_box,
+    live_controls_enabled,
+    seed_run_output,
+    static_placeholder,
+)
 
 M_OPTIONS = (2, 3, 4, 6, 8)
 K_OPTIONS = (1, 2, 4, 8, 16, 32)
@@ -30,10 +36,7 @@ def smoothing_explorer():
                           style=LABEL_STYLE)
     n = w.SelectionSlider(options=N_OPTIONS, value=1000, description="sequences n",
                           style=LABEL_STYLE)
-    seed = w.BoundedIntText(value=0, min=0, max=10_000, description="seed", style=LABEL_STYLE,
-                            layout=w.Layout(width="10em"))
-    run = w.Button(description="Run", button_style="primary", layout=button_layout())
-    out = w.Output()
+    seed, run, out = seed_run_output()
 
     def redraw(*_):
         with out:
