@@ -14,6 +14,10 @@ import shutil
 from pathlib import Path
 
 from docutils import nodes
+from sphinx.addnodes import pending_xref
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.nodes import make_refnode
 
 from .widgets.live import STATIC_ENV
 
@@ -68,6 +72,44 @@ def _page_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = keep
 
 
+GLOSSARY_DOC = "book/glossary"
+_logger = logging.getLogger(__name__)
+
+
+class GlossaryLinks(SphinxPostTransform):
+    """Resolve ``[words](glossary.md#term-...)`` to the glossary's entry for that term.
+
+    The chapters link a term's first use with a plain Markdown link, not ``{term}``, because a
+    plain link also works where the notebooks are read outside the book (JupyterLab opens the
+    glossary; Colab shows the words). MyST resolves a link into another document only to a
+    heading; this runs before it and points the link at the term's own anchor. A link to a term
+    the glossary does not define is a build warning (an error under ``-W``).
+    """
+
+    default_priority = 8  # before MyST's reference resolver (9)
+
+    def run(self, **kwargs) -> None:
+        terms = {node_id: (docname, name) for (kind, name), (docname, node_id)
+                 in self.env.get_domain("std").objects.items() if kind == "term"}
+        for node in list(self.document.findall(pending_xref)):
+            if (node.get("refdomain") != "doc" or node.get("reftarget") != GLOSSARY_DOC
+                    or not str(node.get("reftargetid") or "").startswith("term-")):
+                continue
+            target = node["reftargetid"]
+            if target not in terms:
+                _logger.warning("glossary link to %r: the glossary defines no such term "
+                                "(its ids are 'term-' and the term, spaces as hyphens)",
+                                target, location=node)
+                node.replace_self(node[0].deepcopy())
+                continue
+            docname, name = terms[target]
+            inner = nodes.inline("", "", classes=["xref", "std", "std-term"])
+            inner.extend(child.deepcopy() for child in node[0].children)
+            ref = make_refnode(self.app.builder, node.get("refdoc", self.env.docname),
+                               docname, target, inner, name)
+            node.replace_self(ref)
+
+
 def setup(app):
     # Notebook kernels started by the build inherit this: no live widgets in a static build.
     os.environ[STATIC_ENV] = "1"
@@ -76,4 +118,5 @@ def setup(app):
     app.add_css_file("probrnn.css")
     app.connect("build-finished", _copy_assets)
     app.connect("html-page-context", _page_scripts)
+    app.add_post_transform(GlossaryLinks)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "0.2"}
