@@ -3,6 +3,7 @@
 Pure functions from data to a plotly ``Figure``: the computational graph of an RNN (the paper's
 Figure 1) and the graph G of M(G; alpha, beta) (Figure 3), sampled sequences side by side, the
 Theorem 5 check, the Proposition 4 check, and the predictive comparison with a slider over m.
+Also the tables the chapter displays: the first-symbol distributions and the bigram frequencies.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ..validate import check_float_array, check_int, check_integers, check_real, check_table
+from ..validate import (
+    check_float_array,
+    check_int,
+    check_integers,
+    check_prob_vector,
+    check_real,
+    check_table,
+)
 from .style import NEUTRAL, OKABE_ITO, with_alt
 
 PREDICTOR_STYLE = {
@@ -135,6 +143,59 @@ def sequences_figure(samples: Mapping[str, np.ndarray], n_symbols: int,
     fig.update_layout(title=title, height=420)
     return with_alt(fig, "Side-by-side heatmaps of sampled symbol sequences (rows) over time "
                          f"(columns) from: {', '.join(names)}; colours are the symbols.")
+
+
+def first_symbol_table(truth, empirical, g_h0) -> pd.DataFrame:
+    """The three distributions of the first symbol X_1 the chapter compares, side by side.
+
+    truth: (K,) the true P(X_1) (pi^T B for an HMM); empirical: (K,) the first-symbol
+    frequencies of the training set (``first_model.probs``); g_h0: (K,) the network's output at
+    the zero initial state. Each must be a probability vector, all of the same length K.
+    Returns a (K, 3) DataFrame indexed by symbol, with one column per distribution.
+    """
+    truth = check_prob_vector(truth, "truth")
+    empirical = check_prob_vector(empirical, "empirical")
+    g_h0 = check_prob_vector(g_h0, "g_h0")
+    sizes = {"truth": len(truth), "empirical": len(empirical), "g_h0": len(g_h0)}
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"truth, empirical and g_h0 must have the same length K (got {sizes})")
+    table = {
+        "true P(X_1)": truth,
+        "empirical (first_model)": empirical,
+        "g(h_0), never trained for it": g_h0,
+    }
+    return pd.DataFrame(table)
+
+
+def bigram_table(samples: Mapping[str, np.ndarray], n_symbols: int) -> pd.DataFrame:
+    """Frequencies of successive pairs (x_t, x_{t+1}) in each source's sequences, with their
+    standard errors: the input of :func:`ngram_figure`.
+
+    samples: name -> (n, T) int symbols in [0, n_symbols), with n >= 2 sequences (for the
+    standard error) and T >= 2 steps. A pair's frequency is its share among the n (T - 1)
+    pairs; its standard error is the standard deviation over sequences of the per-sequence
+    share, divided by sqrt(n) (the sequences are independent).
+    Returns a long DataFrame with columns ``ngram`` (e.g. "01"), ``source``, ``freq`` and
+    ``se``: n_symbols**2 rows per source, sources in the order given, pairs in lexicographic
+    order.
+    """
+    if not isinstance(samples, Mapping) or not samples:
+        raise ValueError("samples must be a non-empty dict: name -> (n, T) symbols (got "
+                         f"{type(samples).__name__})")
+    K = check_int(n_symbols, "n_symbols", minimum=1)
+    ngrams = [f"{a}{b}" for a in range(K) for b in range(K)]
+    parts = []
+    for name, obs in samples.items():
+        obs = check_integers(obs, f"samples[{name!r}]", "symbols", 0, K)
+        if obs.ndim != 2 or obs.shape[0] < 2 or obs.shape[1] < 2:
+            raise ValueError(f"samples[{name!r}] must be (n, T) with n >= 2 sequences and "
+                             f"T >= 2 steps (got shape {obs.shape})")
+        pairs = K * obs[:, :-1] + obs[:, 1:]  # code (x_t, x_{t+1})
+        freq = np.bincount(pairs.ravel(), minlength=K * K) / pairs.size
+        per_seq = np.stack([np.bincount(r, minlength=K * K) / r.size for r in pairs])
+        se = per_seq.std(axis=0, ddof=1) / np.sqrt(len(obs))
+        parts.append(pd.DataFrame({"ngram": ngrams, "source": name, "freq": freq, "se": se}))
+    return pd.concat(parts)
 
 
 def ngram_figure(freqs: pd.DataFrame, title: str = "Bigram frequencies P(x_t, x_{t+1})"
