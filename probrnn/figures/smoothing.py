@@ -156,3 +156,24 @@ def true_state_probability(posteriors: Mapping, states, obs=None) -> go.Figure:
                       yaxis=dict(range=[0, 1.02], title_text="probability of the true state"))
     return with_alt(fig, "For each step of one test sequence, the probability that each method "
                          "gives the true hidden state.")
+
+
+def lag_share_figure(share, m: int | None = None) -> go.Figure:
+    """The share of the smoother's accuracy gain over the filter that a fixed-lag smoother
+    recovers, against the lag L, with a dotted line at 90%.
+
+    ``share`` is 1-D, one value per lag (a Series indexed by L, or an array whose position is
+    L): (accuracy at lag L - the filter's) / (the smoother's - the filter's), 0 at L = 0 and 1
+    once the lag reaches the end of the sequence. ``m``, if given, is the HMM's number of
+    states, named in the title. Returns a Figure with one line-and-marker trace."""
+    x = share.index.to_numpy() if isinstance(share, pd.Series) else None
+    y = check_float_array(share, "share", 1)
+    x = np.arange(len(y)) if x is None else x
+    fig = go.Figure(go.Scatter(x=x, y=y, mode="lines+markers", name="share"))
+    fig.add_hline(y=0.9, line_dash="dot")
+    title = "Share of the smoother's gain recovered by a fixed lag L"
+    fig.update_layout(title=title + ("" if m is None else f" (m = {m})"),
+                      xaxis_title="lag L", yaxis_title="share of the gain", height=360)
+    return with_alt(fig, "The share of the smoother's accuracy gain over the filter that a "
+                         "fixed-lag smoother recovers, against the lag L; a dotted line marks "
+                         "90%.")
