@@ -520,3 +520,75 @@ def belief_comparison(posteriors: dict, states=None, obs=None,
                       legend=dict(orientation="h", y=1.06, x=1, xanchor="right"))
     return with_alt(fig, "Heatmaps, one per method, of the probability of each hidden state "
                          "at each time step for one sequence; rings mark the true states.")
+
+
+# ---------------------------------------------------------------------- tables for display
+FIG7_ROWS = {"RNN ahead of the PF at every size": "yes, at every d",
+             "many particles match forward": "stated, not shown",
+             "no method beats forward": "implied"}
+
+
+def fig7_claims_table(grid: pd.DataFrame, n_sequences: int = 1000, T: int = 8) -> pd.DataFrame:
+    """Figure 7: the paper's claims next to what the committed grid rows show.
+
+    Args:
+        grid: the grid rows of the Figure 7 table, one row per (kind, d, replicate), with
+            ``kind`` ("rnn" and "pf"), ``d``, ``agreement``, ``accuracy`` and ``accuracy_ref``
+            (the forward algorithm's accuracy, the same on every row).
+        n_sequences, T: the size of the test set, for the standard error of an accuracy
+            (sqrt(p (1 - p) / (n_sequences T)) at the forward algorithm's p).
+
+    Returns:
+        a DataFrame of 3 rows (``FIG7_ROWS``' keys, as its index) and two text columns,
+        "paper" and "ours": on how many sizes the mean RNN accuracy is at least the particle
+        filter's and up to which d its mean agreement is, the particle filter's agreement at
+        the largest d, and the forward accuracy against the best mean accuracy.
+    """
+    check_table(grid, ["kind", "d", "agreement", "accuracy", "accuracy_ref"],
+                "fig7_claims_table's table", numeric=["d", "agreement", "accuracy",
+                                                      "accuracy_ref"])
+    if set(grid.kind) != {"rnn", "pf"}:
+        raise ValueError("fig7_claims_table needs rows of both kinds 'rnn' and 'pf' (got "
+                         f"{sorted(map(str, set(grid.kind)))})")
+    agree = grid.groupby(["kind", "d"]).agreement.mean().unstack("kind")
+    acc = grid.groupby(["kind", "d"]).accuracy.mean().unstack("kind")
+    ahead = agree.rnn >= agree.pf
+    rnn_ahead_to = max((d for d in agree.index if ahead.loc[:d].all()), default=None)
+    acc_ref = float(grid.accuracy_ref.iloc[0])
+    acc_se = float(np.sqrt(acc_ref * (1 - acc_ref) / (n_sequences * T)))
+    n_acc = int((acc.rnn >= acc.pf).sum())
+    ours = [f"accuracy: {n_acc} of {len(acc)} sizes; agreement: up to d = {rnn_ahead_to}",
+            f"PF agreement {agree.pf.iloc[-1]:.3f} at d = {agree.index[-1]}",
+            f"forward {acc_ref:.3f}, best mean {acc.max().max():.3f} (s.e. {acc_se:.3f})"]
+    return pd.DataFrame({"paper": list(FIG7_ROWS.values()), "ours": ours},
+                        index=list(FIG7_ROWS))
+
+
+def copies_table(weights, counts: Mapping) -> pd.DataFrame:
+    """How often resampling copies each particle: expected count, then mean and variance of
+    the count under each scheme.
+
+    Args:
+        weights: (M,) nonnegative particle weights (not necessarily normalised).
+        counts: scheme name -> (R, M) integer array, the number of copies of each particle in
+            R independent resamplings.
+
+    Returns:
+        a DataFrame with one row per particle and the columns "expected" (M times the
+        normalised weight), "mean (<scheme>)" for each scheme, then "var (<scheme>)" for each
+        scheme (population variance over the R draws).
+    """
+    w = check_float_array(weights, "weights", 1)
+    if (w < 0).any() or not w.sum() > 0:
+        raise ValueError("weights must be nonnegative with a positive sum")
+    if not isinstance(counts, Mapping) or not counts:
+        raise ValueError("counts must be a non-empty dict: scheme -> (R, M) copy counts")
+    arrays = {name: np.asarray(c) for name, c in counts.items()}
+    for name, c in arrays.items():
+        if c.ndim != 2 or c.shape[1] != len(w):
+            raise ValueError(f"counts[{name!r}] must have shape (R, M) with M = {len(w)} "
+                             f"(got {c.shape})")
+    table = {"expected": len(w) * w / w.sum()}
+    table.update({f"mean ({name})": c.mean(0) for name, c in arrays.items()})
+    table.update({f"var ({name})": c.var(0) for name, c in arrays.items()})
+    return pd.DataFrame(table)

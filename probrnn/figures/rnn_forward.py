@@ -491,3 +491,122 @@ def one_unit_update_figure(curves: Mapping) -> go.Figure:
     return with_alt(fig, "For each symbol, the exact one-step belief update of a two-state HMM "
                          "and the update induced by a trained one-unit tanh RNN, plotted as "
                          "the new belief against the previous one.")
+
+
+# ---------------------------------------------------------------------- tables for display
+PER_DRAW_ROWS = ["accuracy", "accuracy_ref", "agreement", "agreement_off_ties", "mean_tv",
+                 "steps", "stop"]
+
+
+def per_draw_table(df: pd.DataFrame, decimals: int = 4) -> pd.DataFrame:
+    """The measures of trained networks, one column per HMM draw, for display.
+
+    Args:
+        df: one row per network (a table of :func:`probrnn.experiments.rnn_forward.run_group`
+            rows), with ``hmm_index`` (distinct) and the columns of ``PER_DRAW_ROWS``.
+        decimals: rounding of the numbers.
+
+    Returns:
+        a DataFrame with one row per measure of ``PER_DRAW_ROWS`` (in that order) and one
+        column per ``hmm_index`` (in the order of ``df``).
+    """
+    check_table(df, ["hmm_index", *PER_DRAW_ROWS], "per_draw_table's table")
+    if df.hmm_index.duplicated().any():
+        raise ValueError("per_draw_table needs one row per HMM draw; hmm_index repeats "
+                         f"{sorted(df.hmm_index[df.hmm_index.duplicated()].unique())}")
+    return df.set_index("hmm_index")[PER_DRAW_ROWS].round(decimals).T
+
+
+def _span(values: pd.Series) -> str:
+    return f"{values.min():.3f} to {values.max():.3f}"
+
+
+FIG5_PAPER = ['1 ("exactly the same")', "1", "not reported", "not reported",
+              "k = 1 needs more data", "better than k = 1 with less data",
+              "better than k = 1 with less data"]
+
+
+def fig5_claims_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Figure 5: what the paper reports next to what the grid's rows show.
+
+    Args:
+        df: the grid rows of the Figure 5 table (one row per network), with ``n_train``, ``k``
+            (1, 20 and 100), ``agreement_small`` (on the paper's 100 test sequences),
+            ``agreement_off_ties`` and ``excess_log_loss``; it needs rows with
+            ``n_train == 20000`` and rows with ``n_train <= 500``.
+
+    Returns:
+        a DataFrame of 7 rows (the comparisons, as its index) and two text columns: the
+        paper's statement and ours (a range over the HMM draws at n = 20,000, or a median over
+        draws and n <= 500 for each k).
+    """
+    cols = ["n_train", "k", "agreement_small", "agreement_off_ties", "excess_log_loss"]
+    check_table(df, cols, "fig5_claims_table's table", numeric=cols)
+    at_20k, small = df[df.n_train == 20000], df[df.n_train <= 500]
+    k1, wide = at_20k[at_20k.k == 1], at_20k[at_20k.k > 1]
+    med = small.groupby("k")[["agreement_off_ties", "excess_log_loss"]].median()
+    if k1.empty or wide.empty or not {1, 20, 100} <= set(med.index):
+        raise ValueError("fig5_claims_table needs rows with k = 1 and k > 1 at n_train = 20000 "
+                         "and rows with k = 1, 20 and 100 at n_train <= 500 (it has k "
+                         f"{sorted(df.k.unique())}, n_train {sorted(df.n_train.unique())})")
+    ours = {
+        "n = 20,000, paper's 100 test sequences: agreement, k = 1": _span(k1.agreement_small),
+        "n = 20,000, paper's 100 test sequences: agreement, k = 20 and 100":
+            _span(wide.agreement_small),
+        "n = 20,000, 10,000 sequences: agreement off near-ties, k = 1":
+            _span(k1.agreement_off_ties),
+        "n = 20,000, 10,000 sequences: agreement off near-ties, k = 20, 100":
+            _span(wide.agreement_off_ties),
+    }
+    for k in (1, 20, 100):
+        ours[f"n <= 500, k = {k}: agreement off near-ties | excess log-loss"] = (
+            f"{med.agreement_off_ties[k]:.3f} | {med.excess_log_loss[k]:.4f}")
+    return pd.DataFrame({"paper (one HMM, 100 test sequences)": FIG5_PAPER,
+                         "ours (range over 3 draws, or median)": list(ours.values())},
+                        index=list(ours))
+
+
+FIG6_ROWS = {"forward accuracy": "falls steeply with m",
+             "RNN accuracy": "tracks the forward algorithm",
+             "agreement": "decreases with m",
+             "parameters": "drops once HMM parameters exceed the RNN's",
+             "near-ties": "not reported",
+             "accuracy lost to disagreements": "not reported"}
+
+
+def fig6_claims_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Figure 6: the paper's description next to what the committed rows show.
+
+    Args:
+        df: the Figure 6 table, one row per (m, k), with ``m`` (including 2 and 512), ``k``
+            (including 20 and 100), ``hmm_params``, ``rnn_params``, ``accuracy``,
+            ``accuracy_ref``, ``accuracy_gap_se``, ``agreement``, ``near_tie_share`` and
+            ``accuracy_regret``.
+
+    Returns:
+        a DataFrame of 6 rows (``FIG6_ROWS``' keys, as its index) and two text columns, the
+        paper's description ("paper (Figure 6)") and ours ("ours").
+    """
+    cols = ["m", "k", "hmm_params", "rnn_params", "accuracy", "accuracy_ref",
+            "accuracy_gap_se", "agreement", "near_tie_share", "accuracy_regret"]
+    check_table(df, cols, "fig6_claims_table's table", numeric=cols)
+    by_k = {k: g.set_index("m") for k, g in df.groupby("k")}
+    if not {20, 100} <= set(by_k) or not {2, 512} <= set(by_k[20].index) & set(by_k[100].index):
+        raise ValueError("fig6_claims_table needs rows for k = 20 and 100 at m = 2 and 512 "
+                         f"(got k {sorted(by_k)})")
+    f20, f100 = by_k[20], by_k[100]
+    cross = f20.index[f20.hmm_params > f20.rnn_params].min()
+    z6 = ((df.accuracy - df.accuracy_ref) / df.accuracy_gap_se).max()
+    rel = (df.accuracy / df.accuracy_ref).min()
+    tie_from = f20.index[f20.near_tie_share > 0.5].min()
+    ours = [
+        f"{f20.accuracy_ref[2]:.3f} at m = 2 to {f20.accuracy_ref[512]:.4f} at 512",
+        f"at least {rel:.2f} of it; never ahead by 3 s.e. (max {z6:.1f})",
+        f"k = 20: {f20.agreement[2]:.3f} to {f20.agreement[512]:.3f}; "
+        f"k = 100: {f100.agreement[2]:.3f} to {f100.agreement[512]:.3f}",
+        f"RNN (k = 20) smaller than the HMM from m = {cross}",
+        f"over half the steps are near-ties from m = {tie_from}",
+        f"at most {df.accuracy_regret.max():.4f} at any m and k",
+    ]
+    return pd.DataFrame({"paper (Figure 6)": list(FIG6_ROWS.values()), "ours": ours},
+                        index=list(FIG6_ROWS))
