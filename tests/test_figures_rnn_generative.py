@@ -1,10 +1,8 @@
 """The display tables that chapter 2's cells build through ``probrnn.figures.rnn_generative``
-(moved out of the chapter so that no code cell runs past about 20 lines), and the length of
-the code cells of chapters 1 and 2."""
+(moved out of the chapter so that its code cells stay short)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -79,12 +77,3 @@ def test_bigram_table_matches_a_direct_count_on_random_sequences():
 def test_bigram_table_rejects_bad_input(samples, n_symbols, message):
     with pytest.raises(ValueError, match=message):
         bigram_table(samples, n_symbols)
-
-
-# --------------------------------------------------------------------------- the chapters' cells
-@pytest.mark.parametrize("name", ["01_hmm_forward", "02_rnn_generative"])
-def test_no_code_cell_is_longer_than_20_lines(name):
-    nb = json.loads((ROOT / "book" / f"{name}.ipynb").read_text(encoding="utf-8"))
-    long = {c["id"]: len("".join(c["source"]).splitlines()) for c in nb["cells"]
-            if c["cell_type"] == "code" and len("".join(c["source"]).splitlines()) > 20}
-    assert not long, f"code cells over 20 lines in {name}: {long}"
