@@ -64,6 +64,8 @@ def main(argv=None):
     parser.add_argument("--tol", type=float, default=0.01)
     parser.add_argument("--tables", nargs="+", choices=("fig5", "fig7"), default=["fig5", "fig7"],
                         help="which figures' largest networks to retrain (default: both)")
+    parser.add_argument("--draws", nargs="+", type=int, default=None,
+                        help="only these HMM draws (Figure 5) or replicates (Figure 7)")
     args = parser.parse_args(argv)
     rule = generous_rule(args.factor)
     if args.results:  # a folder written by `python -m probrnn reproduce ... --out FOLDER`
@@ -72,9 +74,13 @@ def main(argv=None):
         fig5, fig7 = load_results("fig5"), load_results("fig7")
     jobs = []
     big5 = fig5[(fig5.part == "grid") & (fig5.k == fig5.k.max()) & (fig5.n_train == 20000)]
+    if args.draws is not None:
+        big5 = big5[big5.hmm_index.isin(args.draws)]
     if "fig5" in args.tables:
         jobs += [("fig5", r, retrain_fig5) for _, r in big5.iterrows()]
     big7 = fig7[(fig7.kind == "rnn") & (fig7.part == "grid") & (fig7.d == fig7.d.max())]
+    if args.draws is not None:
+        big7 = big7[big7.rep.isin(args.draws)]
     if "fig7" in args.tables:
         jobs += [("fig7", r, retrain_fig7) for _, r in big7.iterrows()]
     rows = []
