@@ -84,3 +84,28 @@ def test_math_blocks_and_directive_lines_are_skipped(tmp_path):
         ":::{admonition} The Kalman filter\n:class: tip\n\n$$\n\\text{particle filter}\n$$\n\n"
         "Then a grid filter.\n:::\n"))
     assert [link[-1] for link in links] == ["term-grid-filter"]
+
+
+def test_a_labelled_display_ends_the_math(tmp_path):
+    _, (links, _) = _plan(tmp_path, (
+        "$$\nx = 1\n$$ (eq-one)\n\nThe grid filter after it.\n(eq-target)=\n"
+        "(A Kalman filter in brackets.)\n"))
+    assert [(link[1], link[-1]) for link in links] == [(4, "term-grid-filter"),
+                                                      (6, "term-Kalman-filter")]
+
+
+def test_a_plural_name_also_matches_its_singular(tmp_path):
+    _, (links, _) = _plan(tmp_path, "One hidden unit is enough.\n")
+    assert [link[-1] for link in links] == ["term-hidden-units"]
+
+
+def test_the_tool_moves_a_link_to_the_first_use(tmp_path, monkeypatch):
+    page = tmp_path / "page.md"
+    page.write_text("The grid filter.\nA [grid filter](glossary.md#term-grid-filter) again.\n")
+    monkeypatch.setattr(gl, "PAGES", [page])
+    monkeypatch.setattr(gl, "ROOT", tmp_path)
+    assert gl.main(["--check"]) == 1
+    assert gl.main([]) == 0
+    assert page.read_text() == ("The [grid filter](glossary.md#term-grid-filter).\n"
+                                "A grid filter again.\n")
+    assert gl.main(["--check"]) == 0

@@ -9,7 +9,8 @@ model``) and plurals as uses. Never inside math, code, links, roles, headings or
 first line and options; never a word that is part of a longer term (``filter`` in ``particle
 filter``).
 
-    python tools/glossary_links.py          # add the missing links
+    python tools/glossary_links.py          # link each unlinked first use (and unlink the
+                                            # later links to that term)
     python tools/glossary_links.py --check  # exit 1 and list them if any is missing
 """
 
@@ -65,9 +66,15 @@ def glossary_entries(path: Path = GLOSSARY) -> list[list[str]]:
 
 
 def _name_pattern(name: str) -> re.Pattern:
+    """The name, its plural and (for a plural name such as ``hidden units``) its singular, with
+    the first letter in either case, as a whole word."""
     first = name[0]
     head = f"[{first.lower()}{first.upper()}]" if first.isalpha() else re.escape(first)
-    return re.compile(rf"(?<![\w-]){head}{re.escape(name[1:])}(?:s|es)?(?![\w-])")
+    rest = name[1:-1] if name.endswith("s") and not name.endswith("ss") else name[1:]
+    return re.compile(rf"(?<![\w-]){head}{re.escape(rest)}(?:s|es)?(?![\w-])")
+
+
+_MATH_END = re.compile(r"\$\$\s*(\([^)]*\))?$")
 
 
 def _prose_lines(text: str):
@@ -80,14 +87,14 @@ def _prose_lines(text: str):
             continue
         if in_code:
             continue
-        if in_math:
-            in_math = not stripped.endswith("$$")
+        if in_math:  # a display ends with $$, or with $$ and its label: $$ (eq-...)
+            in_math = not _MATH_END.search(stripped)
             continue
         if stripped.startswith("$$"):
-            in_math = len(stripped) == 2 or not stripped.endswith("$$")
+            in_math = not _MATH_END.search(stripped[2:])
             continue
-        if (stripped.startswith(("#", ":::", "(", "|-", "|:"))
-                or re.match(r"^:[\w-]+:", stripped)):
+        if (stripped.startswith(("#", ":::", "|-", "|:"))
+                or re.match(r"^:[\w-]+:", stripped) or re.match(r"^\(.+\)=$", stripped)):
             continue
         yield i, line, [m.span() for m in _PROTECT.finditer(line)]
 
@@ -140,6 +147,21 @@ def plan(path: Path, entries: list[list[str]]):
     return [v for v in first.values() if v is not None], unknown
 
 
+def unwrap(path: Path, ids: set[str]) -> None:
+    """Turn the page's glossary links to ``ids`` back into plain words."""
+    def plain(text: str) -> str:
+        return LINK.sub(lambda m: m.group(1) if m.group(2) in ids else m.group(0), text)
+
+    if path.suffix == ".md":
+        path.write_text(plain(path.read_text()))
+        return
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            cell["source"] = plain("".join(cell["source"])).splitlines(keepends=True)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
 def apply(path: Path, links) -> None:
     by_source: dict[int, list] = {}
     for s, i, start, end, tid in links:
@@ -180,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{tid[5:]!r} is not linked to the glossary")
             bad += len(links)
         elif links:
+            # a term whose first use is unlinked loses its later links, then gets one there
+            entry_of = {term_id(n): k for k, entry in enumerate(entries) for n in entry}
+            redo = {entry_of[link[-1]] for link in links}
+            unwrap(path, {term_id(n) for k in redo for n in entries[k]})
+            links, _ = plan(path, entries)
             apply(path, links)
             print(f"{path.relative_to(ROOT)}: {len(links)} glossary links added")
     return 1 if bad else 0

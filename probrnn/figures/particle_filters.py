@@ -541,8 +541,10 @@ def fig7_claims_table(grid: pd.DataFrame, n_sequences: int = 1000, T: int = 8) -
     Returns:
         a DataFrame of 3 rows (``FIG7_ROWS``' keys, as its index) and two text columns,
         "paper" and "ours": on how many sizes the mean RNN accuracy is at least the particle
-        filter's and up to which d its mean agreement is, the particle filter's agreement at
-        the largest d, and the forward accuracy against the best mean accuracy.
+        filter's, and the largest d up to which its mean agreement is at least the particle
+        filter's at every size (None if it is behind at the smallest); the particle filter's
+        agreement at the largest d; the forward algorithm's accuracy against the best mean
+        accuracy.
     """
     check_table(grid, ["kind", "d", "agreement", "accuracy", "accuracy_ref"],
                 "fig7_claims_table's table", numeric=["d", "agreement", "accuracy",

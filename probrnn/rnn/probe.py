@@ -3,7 +3,8 @@
 Chapter *RNNs as approximations of the forward algorithm*. Proposition 6 asks for a map phi
 from beliefs to hidden states with h_t = phi(alpha_t). If a trained RNN has such a structure,
 the belief should be recoverable from the hidden state. The probe fits the simplest map that
-lands on the probability simplex, psi(h) = softmax(h W + c), by minimising the cross-entropy
+lands on the probability simplex, psi(h) = softmax(h W + c) (the book writes it rho(h) =
+softmax(Gamma h + gamma), with Gamma = W^T and gamma = c), by minimising the cross-entropy
 to the forward beliefs (soft targets) on half of the sequences, and reports how well it does on
 the other half: R^2 (share of the beliefs' variance explained) and the mean total-variation
 distance.
