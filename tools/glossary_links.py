@@ -108,12 +108,22 @@ def _sources(path: Path) -> list[str]:
             else None for c in nb["cells"]]
 
 
+def _names(entries: list[list[str]]) -> list[tuple[str, int]]:
+    """(name, entry index) of every name written as words in running text."""
+    return [(name, k) for k, entry in enumerate(entries) for name in entry
+            if name not in SKIP_NAMES]
+
+
+def _entry_of(entries: list[list[str]]) -> dict[str, int]:
+    """Term id -> index of its entry."""
+    return {term_id(name): k for name, k in _names(entries)}
+
+
 def plan(path: Path, entries: list[list[str]]):
     """The links to add on one page: [(source index, line, start, end, term id)], and the
     page's glossary links that name no term."""
-    names = [(name, k) for k, entry in enumerate(entries) for name in entry
-             if name not in SKIP_NAMES]
-    ids = {term_id(name) for name, _ in names}
+    names = _names(entries)
+    entry_of = _entry_of(entries)
     longer = {name: [_name_pattern(other) for other, _ in names
                      if other != name and _name_pattern(name).search(other)]
               for name, _ in names}
@@ -124,11 +134,10 @@ def plan(path: Path, entries: list[list[str]]):
             continue
         for i, line, protected in _prose_lines(text):
             for m in LINK.finditer(line):
-                if m.group(2) not in ids:
+                if m.group(2) not in entry_of:
                     unknown.append((s, i, m.group(2)))
-                for name, k in names:
-                    if m.group(2) == term_id(name):
-                        first.setdefault(k, None)  # already linked at or before its first use
+                else:  # already linked at or before its first use
+                    first.setdefault(entry_of[m.group(2)], None)
             found = []
             for name, k in names:
                 if k in first:
@@ -147,42 +156,39 @@ def plan(path: Path, entries: list[list[str]]):
     return [v for v in first.values() if v is not None], unknown
 
 
-def unwrap(path: Path, ids: set[str]) -> None:
-    """Turn the page's glossary links to ``ids`` back into plain words."""
-    def plain(text: str) -> str:
-        return LINK.sub(lambda m: m.group(1) if m.group(2) in ids else m.group(0), text)
-
+def _rewrite(path: Path, edit) -> None:
+    """Replace each Markdown source of a page (the .md file, or each markdown cell, by index)
+    by ``edit(index, text)``."""
     if path.suffix == ".md":
-        path.write_text(plain(path.read_text()))
+        path.write_text(edit(0, path.read_text()))
         return
     nb = json.loads(path.read_text())
-    for cell in nb["cells"]:
+    for s, cell in enumerate(nb["cells"]):
         if cell["cell_type"] == "markdown":
-            cell["source"] = plain("".join(cell["source"])).splitlines(keepends=True)
+            cell["source"] = edit(s, "".join(cell["source"])).splitlines(keepends=True)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+def unwrap(path: Path, ids: set[str]) -> None:
+    """Turn the page's glossary links to ``ids`` back into plain words."""
+    _rewrite(path, lambda _, text: LINK.sub(
+        lambda m: m.group(1) if m.group(2) in ids else m.group(0), text))
+
+
 def apply(path: Path, links) -> None:
+    """Wrap the words of each planned link (see :func:`plan`) in a link to its term."""
     by_source: dict[int, list] = {}
     for s, i, start, end, tid in links:
         by_source.setdefault(s, []).append((i, start, end, tid))
 
-    def rewrite(text: str, edits) -> str:
+    def edit(s: int, text: str) -> str:
         lines = text.split("\n")
-        for i, start, end, tid in sorted(edits, key=lambda e: (e[0], -e[1])):
+        for i, start, end, tid in sorted(by_source.get(s, []), key=lambda e: (e[0], -e[1])):
             line = lines[i]
             lines[i] = f"{line[:start]}[{line[start:end]}](glossary.md#{tid}){line[end:]}"
         return "\n".join(lines)
 
-    if path.suffix == ".md":
-        path.write_text(rewrite(path.read_text(), by_source.get(0, [])))
-        return
-    nb = json.loads(path.read_text())
-    for s, edits in by_source.items():
-        cell = nb["cells"][s]
-        new = rewrite("".join(cell["source"]), edits)
-        cell["source"] = new.splitlines(keepends=True)
-    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    _rewrite(path, edit)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -203,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             bad += len(links)
         elif links:
             # a term whose first use is unlinked loses its later links, then gets one there
-            entry_of = {term_id(n): k for k, entry in enumerate(entries) for n in entry}
+            entry_of = _entry_of(entries)
             redo = {entry_of[link[-1]] for link in links}
             unwrap(path, {term_id(n) for k in redo for n in entries[k]})
             links, _ = plan(path, entries)
