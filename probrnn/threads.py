@@ -6,10 +6,10 @@
   busy), and one thread also makes results independent of the core count.
 * :func:`blas_threads`: the same for numpy's BLAS, whose small products behave alike.
 * :func:`map_threads`: run independent jobs (say, the groups of a training sweep) in worker
-  threads of this process, each with one torch thread, so that every core is busy. Torch releases
-  Python's lock inside its operations, so the workers compute at the same time; unlike worker
-  processes they start at once (a fresh process spends about 1.5 s importing torch) and share
-  memory.
+  threads of this process, each with one torch thread and one BLAS thread, so that every core
+  is busy. Torch and numpy release Python's lock inside their operations, so the workers
+  compute at the same time; unlike worker processes they start at once (a fresh process
+  spends about 1.5 s importing torch) and share memory.
 
 A detail that costs speed if missed: torch's thread count lives partly in each OS thread (the
 OpenMP setting), and a new thread starts with the default (all cores) whatever
@@ -58,14 +58,25 @@ def blas_threads(num_threads):
     The HMM code's products are small ((n, m) x (m, m) with m <= 64): on a 2-core machine two
     BLAS threads that meet at every product are slower than one, and with worker threads that
     each start two of them, or on a busy machine, many times slower (a Baum-Welch sweep used 20
-    times the CPU time).
+    times the CPU time). The tanh RNN's training products go through it too
+    (:mod:`probrnn.training.tanh_bptt`), and OpenBLAS's results depend on its thread count in
+    the last bits: training fixes it, as it fixes torch's, so a network is the same wherever it
+    is trained.
+
+    Nothing is changed when every BLAS library already uses ``num_threads`` (as in
+    :func:`map_threads`' workers), so that concurrent blocks asking for the same count never
+    restore each other's limit.
     """
     if num_threads is None:
         yield
         return
     num_threads = check_int(num_threads, "num_threads", minimum=1)
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_info, threadpool_limits
 
+    if all(lib["num_threads"] == num_threads for lib in threadpool_info()
+           if lib["user_api"] == "blas"):
+        yield
+        return
     with threadpool_limits(num_threads, user_api="blas"):
         yield
 
@@ -76,7 +87,8 @@ def default_workers(parallel: bool) -> int:
 
 
 def map_threads(fn, jobs, workers: int = 2) -> list:
-    """``[fn(*job) for job in jobs]``, computed by ``workers`` threads with one torch thread each.
+    """``[fn(*job) for job in jobs]``, computed by ``workers`` threads with one torch thread
+    and one BLAS thread each.
 
     Jobs are started in the order given (put the longest first for the best balance); results
     come back in that order. A failure is reported at once: as soon as a job raises, the jobs
@@ -90,7 +102,7 @@ def map_threads(fn, jobs, workers: int = 2) -> list:
     workers = check_int(workers, "workers", minimum=1)
     jobs = _check_jobs(jobs)
     if workers == 1 or len(jobs) <= 1:
-        with torch_threads(1):
+        with torch_threads(1), blas_threads(1):
             out = []
             for i, job in enumerate(jobs):
                 try:
@@ -114,7 +126,7 @@ def map_threads(fn, jobs, workers: int = 2) -> list:
                               initializer=torch.set_num_threads, initargs=(1,),
                               thread_name_prefix="probrnn")
     try:
-        with torch_threads(1):
+        with torch_threads(1), blas_threads(1):
             futures = [pool.submit(guarded, *job) for job in jobs]
             wait(futures, return_when=FIRST_EXCEPTION)
         for i, f in enumerate(futures):

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from probrnn import HMM, FitTask, fit_state_rnns
-from probrnn.threads import map_threads, torch_threads
+from probrnn.threads import blas_threads, map_threads, torch_threads
 
 
 def test_torch_threads_sets_and_restores():
@@ -60,3 +60,28 @@ def test_training_in_worker_threads_gives_the_same_networks():
     for a, b in zip(side_by_side, one_by_one, strict=True):
         for pa, pb in zip(a, b, strict=True):
             np.testing.assert_array_equal(pa, pb)
+
+
+def _blas_counts():
+    from threadpoolctl import threadpool_info
+
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_blas_threads_sets_restores_and_workers_get_one():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        assert _blas_counts() == {2}
+        with blas_threads(1):
+            assert _blas_counts() == {1}
+            with blas_threads(1):  # already 1: left alone, and the outer block still restores
+                assert _blas_counts() == {1}
+            assert _blas_counts() == {1}
+        assert _blas_counts() == {2}
+        assert map_threads(_blas_counts, [()] * 3, workers=2) == [{1}] * 3
+        assert map_threads(_blas_counts, [()], workers=1) == [{1}]
+        assert _blas_counts() == {2}
+    with pytest.raises(ValueError, match="num_threads"):
+        with blas_threads(0):
+            pass

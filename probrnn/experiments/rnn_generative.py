@@ -38,7 +38,7 @@ import pandas as pd
 
 from ..hmm import HMM
 from ..metrics import TINY, next_symbol_cross_entropy
-from ..threads import blas_threads, map_threads
+from ..threads import map_threads
 from ..training import FitTask, fit_sequence_rnn, fit_sequence_rnns
 from ..validate import (
     as_rng,
@@ -322,11 +322,10 @@ def predictive(scale: str = "quick", seed: int = 0, ms=None, ns=None,
                       flush=True)
         return frames
 
-    # the largest m first, so that two workers finish together; one BLAS thread each, as
-    # map_threads gives each one torch thread
+    # the largest m first, so that two workers finish together (one torch and one BLAS
+    # thread each)
     jobs = [(m, rep) for m in sorted(ms, reverse=True) for rep in range(cfg.replicates)]
-    with blas_threads(1):
-        done = dict(zip(jobs, map_threads(group, jobs, workers), strict=True))
+    done = dict(zip(jobs, map_threads(group, jobs, workers), strict=True))
     return pd.concat([f for m in ms for rep in range(cfg.replicates) for f in done[(m, rep)]],
                      ignore_index=True)
 

@@ -297,9 +297,10 @@ def fit_state_rnn(obs, states, *, n_symbols: int, n_states: int, hidden_size: in
         device: default CUDA if present, else the CPU.
         dtype: torch.float32 (default) or torch.float64.
         progress: a tqdm bar on stderr; default: only for long runs in a terminal.
-        threads: torch intra-op threads while training (default 1: fastest for small
+        threads: torch and BLAS threads while training (default 1: fastest for small
             networks, and robust when other processes share the cores; None leaves torch's
-            setting; 2 can help for k in the hundreds on an otherwise idle machine).
+            setting, and None or 2 change results in the last bits; 2 can help for k in the
+            hundreds on an otherwise idle machine).
         bidirectional: read the whole sequence (forward and backward passes): the outputs
             then estimate p(H_t | x_1..T), the smoother (chapter *Smoothing*).
 
