@@ -101,9 +101,10 @@ def _forward_block(out, log_c, startprob, transmat, emis_t, obs):
             prev = startprob[None, :] if t == 0 else out[t - 1, rows]
             alpha[rows], c[rows] = _log_space_step(prev, transmat if t else None,
                                                    emis_t[obs[rows, t]], log_c[t], rows)
-        with np.errstate(divide="ignore"):
-            np.log(c, out=log_c[t], where=~small)
-        c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
+            np.log(c, out=log_c[t], where=~small)  # c >= _TINY there
+            c[c <= 0.0] = 1.0  # impossible x_t: the belief stays all-zero, never NaN
+        else:  # the usual case: every c >= _TINY
+            np.log(c, out=log_c[t])
         alpha /= c[:, None]  # a division, not a reciprocal: 1 / 1e-310 overflows
 
 
