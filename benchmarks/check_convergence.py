@@ -42,7 +42,7 @@ def retrain_fig5(row, rule) -> dict:
                                    n_symbols=point["n_symbols"], hidden_size=int(row["k"]),
                                    rule=rule)
     met = compare_posteriors(net.predict_proba(tobs), hmm.filter(tobs), tst)
-    return dict(met, steps=hist.record()["steps"], val_loss=hist.record()["val_loss"])
+    return _with_fit(met, hist)
 
 
 def retrain_fig7(row, rule) -> dict:
@@ -53,7 +53,13 @@ def retrain_fig7(row, rule) -> dict:
     [(net, hist)] = fit_state_rnns([FitTask(ob, st, pe.M_STATES, int(row["run_seed"]))],
                                    n_symbols=pe.N_SYMBOLS, hidden_size=d, rule=rule)
     met = pe.state_metrics(net.predict_proba(obs), fwd, states, int(row["tie_seed"]))
-    return dict(met, steps=hist.record()["steps"], val_loss=hist.record()["val_loss"])
+    return _with_fit(met, hist)
+
+
+def _with_fit(metrics: dict, hist) -> dict:
+    """The metrics with the fit's steps and held-out loss."""
+    record = hist.record()
+    return dict(metrics, steps=record["steps"], val_loss=record["val_loss"])
 
 
 def main(argv=None):

@@ -5,6 +5,7 @@
   two threads that meet at every small product are slower than one (5-40x when the machine is
   busy), and one thread also makes results independent of the core count.
 * :func:`blas_threads`: the same for numpy's BLAS, whose small products behave alike.
+* :func:`compute_threads`: both at once, the count every training run and worker uses.
 * :func:`map_threads`: run independent jobs (say, the groups of a training sweep) in worker
   threads of this process, each with one torch thread and one BLAS thread, so that every core
   is busy. Torch and numpy release Python's lock inside their operations, so the workers
@@ -81,6 +82,14 @@ def blas_threads(num_threads):
         yield
 
 
+@contextlib.contextmanager
+def compute_threads(num_threads):
+    """Run the block with ``num_threads`` torch threads and ``num_threads`` BLAS threads (None:
+    leave both as they are): :func:`torch_threads` and :func:`blas_threads` together."""
+    with torch_threads(num_threads), blas_threads(num_threads):
+        yield
+
+
 def default_workers(parallel: bool) -> int:
     """Worker count when the caller gives none: one per core (at most 2) if ``parallel``, else 1."""
     return min(2, os.cpu_count() or 1) if parallel else 1
@@ -102,7 +111,7 @@ def map_threads(fn, jobs, workers: int = 2) -> list:
     workers = check_int(workers, "workers", minimum=1)
     jobs = _check_jobs(jobs)
     if workers == 1 or len(jobs) <= 1:
-        with torch_threads(1), blas_threads(1):
+        with compute_threads(1):
             out = []
             for i, job in enumerate(jobs):
                 try:
@@ -126,7 +135,7 @@ def map_threads(fn, jobs, workers: int = 2) -> list:
                               initializer=torch.set_num_threads, initargs=(1,),
                               thread_name_prefix="probrnn")
     try:
-        with torch_threads(1), blas_threads(1):
+        with compute_threads(1):
             futures = [pool.submit(guarded, *job) for job in jobs]
             wait(futures, return_when=FIRST_EXCEPTION)
         for i, f in enumerate(futures):

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ..rnn.batched import BatchedRNN
-from ..threads import blas_threads, torch_threads
+from ..threads import compute_threads
 from .adam import BatchedAdam
 from .loss import held_out_loss, per_step_loss
 from .rule import TrainingRule
@@ -92,11 +92,11 @@ def train_members(model: BatchedRNN, data: list[MemberData], generators, lrs,
         rule: the :class:`TrainingRule` (batch size, evaluation, plateau, patience, cap).
         device: where to train (the members' weights come back on the CPU).
         progress: a tqdm bar on stderr.
-        threads: torch and BLAS threads while training (see :func:`probrnn.threads.torch_threads`
-            and :func:`probrnn.threads.blas_threads`); results depend on it in the last bits.
+        threads: torch and BLAS threads while training (see
+            :func:`probrnn.threads.compute_threads`); results depend on it in the last bits.
         autograd: use autograd even for the one-layer tanh RNN (for tests and benchmarks).
     """
-    with torch_threads(threads), blas_threads(threads):
+    with compute_threads(threads):
         return _Training(model, data, generators, lrs, rule, device, autograd).run(progress, desc)
 
 
