@@ -282,9 +282,9 @@ def _bmm(a: torch.Tensor, b: torch.Tensor, add_to: torch.Tensor | None = None) -
     """(R, n, p) @ (R, p, q) -> (R, n, q), added into ``add_to`` in place if given.
 
     The k x k products of a step (H U^T forward; D U and the gradient D^T H backward) are nearly
-    all of its time. On a CPU they go through numpy's BLAS (OpenBLAS): for k >= 50 it is 1.05-1.15x
-    faster than torch 2.13's on the forward product and 1.4-1.8x on the transposed gradient
-    product, and a training step at k = 1000 goes from 117 to 92 ms (measured here, one thread).
+    all of its time. On a CPU they go through numpy's BLAS (OpenBLAS), 1.04-1.13x faster than
+    torch 2.13's ``baddbmm_`` for k = 100 to 1,000 (5-9% slower at k = 50), and a training step
+    at k = 1000 takes 81-82 ms instead of 88-92 (one thread; ``benchmarks/bench_products.py``).
     The thread count of that BLAS is fixed while training (:func:`probrnn.threads.blas_threads`).
     Elsewhere (a GPU), torch's own.
     """
