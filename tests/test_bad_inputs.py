@@ -768,6 +768,9 @@ REFUSED = [
     bad("TrainingRule-lr", lambda: TrainingRule(lr=np.nan), "lr must be finite"),
     bad("TrainingRule-max_steps", lambda: TrainingRule(max_steps=1.5), "max_steps must be an integer"),
     bad("TrainingRule-val_fraction", lambda: TrainingRule(val_fraction=0.6), "val_fraction must be <= 0.5"),
+    bad("TrainingRule-average-one", lambda: TrainingRule(average=1.0), "average must be < 1"),
+    bad("TrainingRule-average-negative", lambda: TrainingRule(average=-0.1), "average must be >= 0"),
+    bad("TrainingRule-average-nan", lambda: TrainingRule(average=float("nan")), "average must be finite"),
     # ---------------------------------------------------- experiments: never record what did not run
     *[
         bad(f"{f.__name__}-seed-{name}", (lambda f=f, v=v: f(seed=v)), m)

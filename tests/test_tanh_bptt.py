@@ -126,3 +126,34 @@ def test_in_place_tanh_matches_torch(dtype, tol):
         expected = torch.tanh(view.double())
         _tanh_(view)
         torch.testing.assert_close(view.double(), expected, rtol=tol, atol=tol)
+
+
+def test_kept_weights_are_the_rules_moving_average(monkeypatch):
+    """With averaging, the weights evaluated and kept are the exponential moving average of the
+    trained ones with decay min(average, (1 + s) / (10 + s)) after s steps; with average = 0
+    they are the trained weights themselves."""
+    from probrnn.training import adam
+
+    trained = []
+    step = adam.BatchedAdam.step
+
+    def recording_step(self, lr):
+        if not trained:
+            trained.append([p.detach().clone() for p in self.params])  # the initial weights
+        step(self, lr)
+        trained.append([p.detach().clone() for p in self.params])
+
+    monkeypatch.setattr(adam.BatchedAdam, "step", recording_step)
+    for average in (0.9, 0.0):
+        trained.clear()
+        rule = TrainingRule(batch_size=32, eval_every=30, max_steps=30, average=average)
+        kept = _fit([7], [_data(6)], 3, rule=rule, lr=0.05).weights[0]
+        expected = [w.clone() for w in trained[0]]
+        for s, weights in enumerate(trained[1:], start=1):
+            decay = min(average, (1 + s) / (10 + s))
+            expected = [decay * e + (1 - decay) * w for e, w in zip(expected, weights, strict=True)]
+        assert len(trained) == 31
+        for a, b, last in zip(kept, expected, trained[-1], strict=True):
+            torch.testing.assert_close(a, b[0], rtol=1e-12, atol=1e-12)
+            if average:  # the average is not the last trained weights
+                assert (a - last[0]).abs().max() > 1e-4

@@ -6,6 +6,12 @@ only if each network was trained as well as its size allows. So every network is
 * with Adam on minibatches of ``batch_size`` sequences drawn with replacement from its own
   training split, at the learning rate of :meth:`TrainingRule.learning_rate` (a rule of k,
   checked against a grid of learning rates at several sizes by the experiment ``lr_check``);
+* with its weights averaged over the recent steps (Polyak-Ruppert averaging): after s steps
+  the averaged weights are an exponential moving average of the trained ones with decay
+  min(``average``, (1 + s) / (10 + s)), so about the last tenth of the steps (at most the last
+  100) count. Minibatch noise leaves the trained weights wandering around the minimum; their
+  average sits nearer to it, so two trainings that stop at different times end closer to each
+  other. The held-out loss is measured, and the weights kept, on the averaged weights;
 * until its held-out loss stops improving: every ``eval_every`` steps the loss on a held-out
   tenth of the data is measured; the weights are kept whenever it improves by more than
   ``min_delta`` nats; after ``plateau`` evaluations without improvement the learning rate is
@@ -42,6 +48,8 @@ class TrainingRule:
     max_steps:   the cap
     restarts:    random initialisations per network, or None for :meth:`restarts_for` (k)
     val_fraction: share of the sequences held out (none when there are fewer than 10)
+    average:     the largest decay of the weight average (0: no averaging, the trained
+                 weights themselves are evaluated and kept)
     """
 
     batch_size: int = 256
@@ -54,6 +62,7 @@ class TrainingRule:
     max_steps: int = 20_000
     restarts: int | None = None
     val_fraction: float = 0.1
+    average: float = 0.99
 
     def __post_init__(self):
         check_int(self.batch_size, "batch_size", minimum=1)
@@ -68,6 +77,7 @@ class TrainingRule:
         if self.restarts is not None:
             check_int(self.restarts, "restarts", minimum=1)
         check_real(self.val_fraction, "val_fraction", 0.0, 0.5)
+        check_real(self.average, "average", 0.0, 1.0, high_open=True)
 
     def learning_rate(self, hidden_size: int) -> float:
         """Adam's initial learning rate for k hidden units: ``lr`` if set, else

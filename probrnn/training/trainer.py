@@ -9,8 +9,10 @@ minibatches, learning rate and stopping time (:mod:`probrnn.training.rule`):
    ``torch.Generator``) and takes one Adam step (:mod:`probrnn.training.adam`) on its mean
    cross-entropy; the gradient is written out by hand for the one-layer tanh RNN
    (:mod:`probrnn.training.tanh_bptt`) and comes from autograd for every other cell;
-2. every ``eval_every`` steps each member's held-out loss is measured; its best weights are
-   kept; plateaus halve its learning rate and a long one stops it (or the cap does);
+2. after each step the members' averaged weights follow their trained ones (an exponential
+   moving average, :mod:`probrnn.training.rule`); every ``eval_every`` steps each member's
+   held-out loss is measured on its averaged weights; its best averaged weights are kept;
+   plateaus halve its learning rate and a long one stops it (or the cap does);
 3. members that have stopped leave the batch, so the others do not pay for them.
 
 A member's result depends only on its data, its generator and the rule, not on the other
@@ -159,6 +161,8 @@ class _Training:
         self.active = torch.arange(R)
         self.params = self.model.parameters_in_order()
         self.opt = BatchedAdam(self.params)
+        self.averaged = ([p.detach().clone() for p in self.params] if rule.average > 0
+                         else None)  # the weight average (see rule.py), like the parameters
         self.workspace = {}
         self.rows_chunk = None
         self.history = []  # (step, train (R,), val (R,))
@@ -201,6 +205,11 @@ class _Training:
                 p.grad = None
             loss.sum().backward()
         self.opt.step(self.lr)
+        if self.averaged is not None:
+            decay = min(self.rule.average, (step + 2) / (step + 11))  # (1 + s) / (10 + s)
+            with torch.no_grad():
+                torch._foreach_lerp_(self.averaged, [p.detach() for p in self.params],
+                                     1.0 - decay)
         self.running[self.active] += loss.detach().double().cpu()
         self.n_running += 1
 
@@ -209,6 +218,11 @@ class _Training:
         """Held-out losses of the active members; keeps best weights, halves learning rates on
         plateaus; returns the working-set positions of the members that stop now."""
         act = self.active
+        trained = None
+        if self.averaged is not None:  # evaluate (and keep) the averaged weights
+            with torch.no_grad():
+                trained = [p.detach().clone() for p in self.params]
+                torch._foreach_copy_([p.detach() for p in self.params], self.averaged)
         val = held_out_loss(self.model, self.sel_obs[act], self.sel_targets[act],
                             self.sel_mask[act]).cpu().numpy()
         train = np.full(self.R, np.nan)
@@ -237,6 +251,9 @@ class _Training:
                 self.seconds[r] = time.perf_counter() - start
                 self.final_lr[r] = float(self.lr[pos])
                 stopping.append(pos)
+        if trained is not None:  # training goes on from the trained weights
+            with torch.no_grad():
+                torch._foreach_copy_([p.detach() for p in self.params], trained)
         return stopping
 
     def _drop(self, stopping: list[int]) -> None:
@@ -250,6 +267,8 @@ class _Training:
         self.model = self.model.take(keep_t)
         self.params = self.model.parameters_in_order()
         self.opt = self.opt.take(keep_t.to(self.device), self.params)
+        if self.averaged is not None:
+            self.averaged = [a[keep_t.to(self.device)].clone() for a in self.averaged]
         self.lr = self.lr[keep_t.to(self.device)]
         self.rows_chunk = self.rows_chunk[:, keep_t] if self.rows_chunk is not None else None
         self.workspace = {}
