@@ -111,7 +111,8 @@ def main(argv=None):
     gain = (table.val_loss - table.val_loss_generous).max()
     print(f"\nlargest change in agreement: {worst:.4f} (tolerance {args.tol}); off near-ties: "
           f"{off:.4f}; in mean total variation: {tv:.4f}; patience and plateau "
-          f"x{args.factor}: {rule.patience} and {rule.plateau} evaluations; largest fall of the "
+          f"x{args.factor}: {rule.patience} and {rule.plateau} evaluations (times "
+          f"sqrt(k / {rule.wide_from}) above k = {rule.wide_from}); largest fall of the "
           f"held-out loss: {gain:.5f} nats")
     return table
 

@@ -771,6 +771,8 @@ REFUSED = [
     bad("TrainingRule-average-one", lambda: TrainingRule(average=1.0), "average must be < 1"),
     bad("TrainingRule-average-negative", lambda: TrainingRule(average=-0.1), "average must be >= 0"),
     bad("TrainingRule-average-nan", lambda: TrainingRule(average=float("nan")), "average must be finite"),
+    bad("TrainingRule-wide_from", lambda: TrainingRule(wide_from=0), "wide_from must be at least 1"),
+    bad("TrainingRule-wide_from-float", lambda: TrainingRule(wide_from=2.5), "wide_from must be an integer"),
     # ---------------------------------------------------- experiments: never record what did not run
     *[
         bad(f"{f.__name__}-seed-{name}", (lambda f=f, v=v: f(seed=v)), m)

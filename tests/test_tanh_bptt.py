@@ -157,3 +157,19 @@ def test_kept_weights_are_the_rules_moving_average(monkeypatch):
             torch.testing.assert_close(a, b[0], rtol=1e-12, atol=1e-12)
             if average:  # the average is not the last trained weights
                 assert (a - last[0]).abs().max() > 1e-4
+
+
+def test_wide_networks_wait_longer_before_halving_and_stopping():
+    """Above ``wide_from`` units, plateau and patience grow as sqrt(k / wide_from): with a
+    learning rate too small to improve anything, a member stops after exactly ``patience``
+    evaluations without improvement, scaled or not."""
+    rule = TrainingRule()
+    assert rule.waits_for(1) == rule.waits_for(100) == (4, 8)
+    assert rule.waits_for(400) == (8, 16) and rule.waits_for(1000) == (13, 25)
+    for wide_from, waits in [(100, (1, 2)), (1, (2, 4))]:  # k = 4: sqrt(4 / 1) = 2
+        still = TrainingRule(batch_size=32, eval_every=1, max_steps=50, plateau=1, patience=2,
+                             wide_from=wide_from)
+        fit = _fit([3], [_data(1)], 4, rule=still, lr=1e-12)
+        assert (fit.settings["plateau_used"], fit.settings["patience_used"]) == waits
+        assert fit.steps_run[0] == 1 + waits[1] and fit.stop_reason == ["patience"]
+        assert fit.final_lr[0] == pytest.approx(1e-12 / 2 ** (waits[1] // waits[0]))

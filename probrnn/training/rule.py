@@ -16,6 +16,10 @@ only if each network was trained as well as its size allows. So every network is
   tenth of the data is measured; the weights are kept whenever it improves by more than
   ``min_delta`` nats; after ``plateau`` evaluations without improvement the learning rate is
   halved, and after ``patience`` evaluations without improvement training stops (**patience**);
+  for networks wider than ``wide_from`` units both counts grow by sqrt(k / ``wide_from``)
+  (:meth:`TrainingRule.waits_for`): their learning rate falls as 1/sqrt(k), so each step moves
+  the weights less and a real but slow improvement of the held-out loss takes proportionally
+  more steps to rise above the fluctuations of its measurement;
 * under a cap of ``max_steps`` steps, generous enough that it is rarely reached; a network that
   reaches it stops there (**cap**) and is flagged in every table and figure;
 * from ``restarts`` random initialisations, trained side by side; the one with the lowest
@@ -50,6 +54,7 @@ class TrainingRule:
     val_fraction: share of the sequences held out (none when there are fewer than 10)
     average:     the largest decay of the weight average (0: no averaging, the trained
                  weights themselves are evaluated and kept)
+    wide_from:   the width above which plateau and patience grow as sqrt(k / wide_from)
     """
 
     batch_size: int = 256
@@ -63,6 +68,7 @@ class TrainingRule:
     restarts: int | None = None
     val_fraction: float = 0.1
     average: float = 0.99
+    wide_from: int = 100
 
     def __post_init__(self):
         check_int(self.batch_size, "batch_size", minimum=1)
@@ -78,6 +84,7 @@ class TrainingRule:
             check_int(self.restarts, "restarts", minimum=1)
         check_real(self.val_fraction, "val_fraction", 0.0, 0.5)
         check_real(self.average, "average", 0.0, 1.0, high_open=True)
+        check_int(self.wide_from, "wide_from", minimum=1)
 
     def learning_rate(self, hidden_size: int) -> float:
         """Adam's initial learning rate for k hidden units: ``lr`` if set, else
@@ -86,6 +93,13 @@ class TrainingRule:
         if self.lr is not None:
             return float(self.lr)
         return self.lr_scale / math.sqrt(check_int(hidden_size, "hidden_size", minimum=1))
+
+    def waits_for(self, hidden_size: int) -> tuple[int, int]:
+        """(plateau, patience) in evaluations for k hidden units: ``plateau`` and ``patience``,
+        times sqrt(k / ``wide_from``) (rounded) when k is larger than ``wide_from``."""
+        k = check_int(hidden_size, "hidden_size", minimum=1)
+        scale = max(1.0, math.sqrt(k / self.wide_from))
+        return round(self.plateau * scale), round(self.patience * scale)
 
     def restarts_for(self, hidden_size: int) -> int:
         """Random initialisations: ``restarts`` if set, else 4 for k <= 4, 2 for k <= 32 and 1

@@ -120,6 +120,7 @@ class _Training:
 
     def __init__(self, model, data, generators, lrs, rule, device, autograd):
         self.rule = rule
+        self.plateau, self.patience = rule.waits_for(model.hidden_size)
         self.device = torch.device(device) if device is not None else model.head_w.device
         self.model = model.to(self.device)
         R = self.R = model.n_members
@@ -242,9 +243,9 @@ class _Training:
                 self.ref_val[r], self.stale[r] = v, 0
             else:
                 self.stale[r] += 1
-                if self.stale[r] % rule.plateau == 0:
+                if self.stale[r] % self.plateau == 0:
                     self.lr[pos] *= 0.5
-            reason = PATIENCE if self.stale[r] >= rule.patience else (
+            reason = PATIENCE if self.stale[r] >= self.patience else (
                 CAP if step >= rule.max_steps else "")
             if reason:
                 self.stop_reason[r], self.steps_run[r] = reason, step
@@ -299,7 +300,8 @@ class _Training:
             val_loss=np.array([h[2] for h in self.history]),
             best_val=self.best_val, best_step=self.best_step, steps_run=self.steps_run,
             stop_reason=self.stop_reason, lr=self.lr0.numpy(), final_lr=self.final_lr,
-            seconds=self.seconds, settings=rule.as_dict())
+            seconds=self.seconds,
+            settings=dict(rule.as_dict(), plateau_used=self.plateau, patience_used=self.patience))
 
 
 def _progress(desc: str):
