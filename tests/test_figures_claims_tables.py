@@ -132,3 +132,15 @@ def test_copies_table():
         pff.copies_table(w, {})
     with pytest.raises(ValueError, match="nonnegative"):
         pff.copies_table([-1.0, 2.0], counts)
+
+
+def test_lr_check_axis_names_the_rule_the_table_was_computed_with():
+    from probrnn.figures.rnn_forward import lr_check_figure
+    from probrnn.training import DEFAULT_RULE
+
+    lr = load_results("lr_check")
+    title = lr_check_figure(lr).layout.xaxis.title.text
+    assert f"the rule {DEFAULT_RULE.lr_scale:.3g} / sqrt(k)" in title
+    doubled = lr.assign(lr=2 * lr.lr)  # a table computed under a rule twice as fast
+    assert "the rule 0.06 / sqrt(k)" in lr_check_figure(doubled).layout.xaxis.title.text
+    assert lr_check_figure(lr.drop(columns="lr")).layout.xaxis.title.text.endswith("the rule")

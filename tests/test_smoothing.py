@@ -195,3 +195,26 @@ def test_matches_hmmlearn_with_lengths_from_a_fitted_model():
     ref.startprob_, ref.transmat_, ref.emissionprob_ = pi, A, B
     expected = ref.predict_proba(obs.reshape(-1, 1), [10] * 30).reshape(30, 10, 3)
     np.testing.assert_allclose(hmm.smooth(obs), expected, atol=1e-12)
+
+
+def test_rows_in_different_blocks_give_what_each_row_gives_alone():
+    """The passes run block by block (2,048 rows at m = 2): rows that need log space, placed on
+    both sides of the block boundaries, and the ordinary rows around them come out as they do
+    alone; the counts of the whole batch are the sums of the counts of its parts."""
+    hmm = late_evidence_hmm()
+    rng = np.random.default_rng(0)
+    obs = rng.integers(0, 2, size=(5000, 4))
+    obs[:, 0] = 0  # starting in state 1 costs 1e-310: most rows are ordinary ...
+    special = [0, 2047, 2048, 4095, 4096, 4999]
+    obs[special] = [0, 1, 1, 1]  # ... these hand step 0 to log space
+    fb = forward_backward(*params(hmm), obs)
+    assert set(special) <= set(fb.log_space_rows.tolist())
+    assert 0 < fb.log_space_rows.size < 5000  # plenty of rows of either kind
+    for i in range(5000):
+        exact, _ = brute_force_smooth(*params(hmm), obs[i])
+        np.testing.assert_allclose(fb.smoothed[i], exact, rtol=1e-12, atol=1e-15)
+    whole = forward_backward(*params(hmm), obs, counts=True).counts
+    parts = [forward_backward(*params(hmm), obs[a:b], counts=True).counts
+             for a, b in [(0, 1), (1, 2049), (2049, 5000)]]
+    for total, *pieces in zip(whole, *parts, strict=True):
+        np.testing.assert_allclose(total, sum(pieces), rtol=1e-12, atol=1e-12)

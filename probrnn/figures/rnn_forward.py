@@ -464,7 +464,11 @@ def lr_check_figure(df: pd.DataFrame) -> go.Figure:
                           "<extra></extra>"))
     fig.add_trace(_capped_markers(df, "lr_factor", "val_loss_above_best"))
     fig.add_vline(x=1, line=dict(color=NEUTRAL, dash="dot"))
-    fig.update_xaxes(type="log", title_text="learning rate, as a multiple of the rule 0.03 / sqrt(k)")
+    rule = "the rule"
+    if "lr" in df:  # the rule's c in c / sqrt(k), read back from the table's rates
+        c = float(np.median(df.lr / df.lr_factor * np.sqrt(df.k)))
+        rule = f"the rule {c:.3g} / sqrt(k)"
+    fig.update_xaxes(type="log", title_text=f"learning rate, as a multiple of {rule}")
     fig.update_yaxes(title_text="held-out loss above the grid's best (nats)")
     fig.update_layout(title="The learning-rate rule against a grid of rates", height=420)
     return with_alt(fig, "For each network size k, the held-out cross-entropy reached at "

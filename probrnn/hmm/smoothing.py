@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .forward import hmm_filter, log_matmul_exp
+from .forward import _forward_block, log_matmul_exp
 
 TINY = 1e-290  # below this a linear-space quantity is recomputed in log space (as in forward.py)
 _LOG_TINY = float(np.log(TINY))
@@ -74,44 +74,71 @@ def hmm_smooth(startprob, transmat, emissionprob, obs) -> np.ndarray:
 
 def forward_backward(startprob, transmat, emissionprob, obs, counts: bool = False
                      ) -> ForwardBackward:
-    """The scaled forward pass (:func:`hmm_filter`), then one backward sweep that turns its
-    beliefs into posteriors in place or, if ``counts``, accumulates Baum-Welch's expected counts
-    instead (``smoothed`` is then None). See :class:`ForwardBackward` for the output."""
-    res = hmm_filter(startprob, transmat, emissionprob, obs)
-    gamma = res.filtered.transpose(1, 0, 2)  # (T, n, m): hmm_filter's own time-major storage
-    log_c = res.log_normalizers  # (n, T)
-    impossible = np.isneginf(log_c).any(axis=1)
-    # A row whose forward pass fell back to log space at some step (a normaliser below TINY,
-    # whose inverse the scaled backward messages cannot hold) is redone whole.
-    failed_at = np.where((log_c < _LOG_TINY).any(axis=1) & ~impossible, gamma.shape[0] - 1, -1)
-    acc = _backward_sweep(gamma, log_c, impossible, failed_at, obs, transmat, emissionprob,
-                          counts)
+    """The scaled forward pass (the loop of :func:`~probrnn.hmm.forward.hmm_filter`), then one
+    backward sweep that turns its beliefs into posteriors in place or, if ``counts``,
+    accumulates Baum-Welch's expected counts instead (``smoothed`` is then None). See
+    :class:`ForwardBackward` for the output.
+
+    Rows are independent, so both passes run block by block: a block of rows is filtered and
+    at once swept back, while its (T, rows, m) beliefs are still in the processor's cache
+    (with counts, the beliefs of one block at a time are all that is ever stored)."""
+    n, T = obs.shape
+    m, K = emissionprob.shape
+    emis_t = np.ascontiguousarray(emissionprob.T)  # (K, m): row x is p(x | H = .)
+    obs_t = np.ascontiguousarray(obs.T)  # (T, n)
+    log_c = np.empty((T, n))
+    impossible = np.zeros(n, dtype=bool)
+    failed_at = np.full(n, -1)
+    block = _block_rows(T, m)
+    gamma = None if counts else np.empty((T, n, m))  # time-major, as hmm_filter stores it
+    work = np.empty((T, min(block, n), m)) if counts else None
+    consts = (emis_t, np.ascontiguousarray(transmat.T), np.ones(m))
+    acc = (np.zeros(m), np.zeros((m, m)), np.zeros((K, m))) if counts else None
+    for lo in range(0, n, block):
+        rows = slice(lo, min(n, lo + block))
+        g = work[:, :rows.stop - lo] if counts else gamma[:, rows]
+        for t in range(T):  # p(x_t | H_t = .), one contiguous (rows, m) block per step
+            np.take(emis_t, obs_t[t, rows], axis=0, out=g[t], mode="clip")
+        _forward_block(g, log_c[:, rows], startprob, transmat, emis_t, obs[rows])
+        lc = log_c[:, rows]
+        impossible[rows] = np.isneginf(lc).any(axis=0)
+        # A row whose forward pass fell back to log space at some step (a normaliser below
+        # TINY, whose inverse the scaled backward messages cannot hold) is redone whole.
+        failed_at[rows][(lc < _LOG_TINY).any(axis=0) & ~impossible[rows]] = T - 1
+        _sweep_block(g, lc, impossible[rows], failed_at[rows], obs_t[:, rows], consts, acc)
+    if counts:
+        start, trans, emit_t = acc
+        acc = (start, trans * transmat, emit_t.T.copy())
     rows = np.flatnonzero(failed_at >= 0)
     if rows.size:  # redo, in log space, the steps t <= failed_at of these rows
         la, lb, ll = log_forward_backward(startprob, transmat, emissionprob, obs[rows])
-        redo = np.arange(gamma.shape[0])[:, None] <= failed_at[rows]  # (T, r)
+        redo = np.arange(T)[:, None] <= failed_at[rows]  # (T, r)
         exact = _posteriors_from_logs(la, lb, ll)  # (T, r, m)
         if counts:
             start, trans, emit = acc
             start += exact[0].sum(axis=0)  # every redone row redoes t = 0
-            emit += _emission_counts(exact * redo[:, :, None], obs[rows].T, emit.shape[1])
+            emit += _emission_counts(exact * redo[:, :, None], obs[rows].T, K)
             trans += _log_space_trans(la, lb, ll, transmat, emissionprob, obs[rows], redo)
         else:
             sub = gamma[:, rows]
             sub[redo] = exact[redo]
             gamma[:, rows] = sub
     smoothed = None if counts else gamma.transpose(1, 0, 2)
-    return ForwardBackward(smoothed, log_c, impossible, rows, acc)
+    return ForwardBackward(smoothed, log_c.T, impossible, rows, acc)
 
 
 _HUGE = 1e300  # a row whose next message could exceed this is handed to log space
-_BLOCK_ROWS, _BLOCK_BYTES = 2048, 2**18  # rows per block of the sweep: at least 2048, more
-# when m is small (measured best at m = 16 and 64 with n = 10,000 on a Skylake core)
+_BLOCK_ROWS, _BLOCK_BYTES = 2048, 2**18  # rows per block: at least 2048, more when m is small
 
 
-def _backward_sweep(gamma, log_c, impossible, failed_at, obs, transmat, emissionprob, counts):
-    """From t = T-1 down to 0: overwrite the beliefs ``gamma`` (T, n, m) with the posteriors,
-    or (if ``counts``) accumulate the expected counts from them.
+def _block_rows(T, m):
+    """Rows per block of the passes (measured best at m = 16 and 64 with n = 10,000, T = 8)."""
+    return max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * m))
+
+
+def _sweep_block(gamma, log_c, impossible, failed_at, obs_t, consts, acc):
+    """From t = T-1 down to 0, on one block of rows: overwrite the beliefs ``gamma`` (T, n, m)
+    with the posteriors, or (if ``acc`` is not None) accumulate the expected counts into it.
 
     The backward messages are scaled by the forward normalisers (beta_T = 1, beta_t =
     A (B_{x_{t+1}} * beta_{t+1}) / c_{t+1}), so that alpha_t * beta_t is already the posterior
@@ -121,38 +148,19 @@ def _backward_sweep(gamma, log_c, impossible, failed_at, obs, transmat, emission
     ``failed_at`` (n,) (updated in place; -1: never) records t so that the caller redoes
     gamma_t' and xi_t' for t' <= t in log space. (xi_{t+1} = alpha_t^T u_{t+1} * A only uses
     quantities that passed at t + 1.) Rows that come in with ``failed_at = T - 1``, and
-    impossible rows, get zero weight throughout; with these rules no inf or NaN can arise.
+    ``impossible`` rows, get zero weight throughout; with these rules no inf or NaN can arise.
 
-    Rows are independent, so they are swept in blocks small enough for the step's arrays to
-    stay in cache (a third faster than whole (n, m) arrays at n = 10,000, m = 16).
-    Returns the counts ``(start, trans, emit)`` (see :mod:`~probrnn.hmm.baum_welch`), or None.
+    ``log_c`` (T, n) are the forward pass's log-normalisers, ``obs_t`` (T, n) the symbols,
+    ``consts`` (B^T, A^T, ones(m)); ``acc`` (start (m,), trans (m, m), emit (K, m)) counts
+    with A not yet applied to the transitions (the caller multiplies by it once).
     """
-    T, n, m = gamma.shape
-    K = emissionprob.shape[1]
-    ok = ~impossible & (failed_at < 0)
-    c = np.exp(log_c.T)  # (T, n); >= TINY on the rows in use
-    inv_c = np.divide(1.0, c, out=np.zeros((T, n)), where=ok)
-    limit = c * _HUGE  # sum(beta_t) / c_t <= 1e300  <=>  sum(beta_t) <= limit
-    obs_t = np.ascontiguousarray(obs.T)  # (T, n)
-    consts = (np.ascontiguousarray(emissionprob.T), np.ascontiguousarray(transmat.T), np.ones(m))
-    acc = (np.zeros(m), np.zeros((m, m)), np.zeros((K, m))) if counts else None
-    block = max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * m))
-    for lo in range(0, n, block):
-        rows = slice(lo, min(n, lo + block))
-        _sweep_block(gamma[:, rows], inv_c[:, rows], limit[:, rows], obs_t[:, rows], ok[rows],
-                     failed_at[rows], consts, acc)
-    if not counts:
-        return None
-    start, trans, emit_t = acc
-    return start, trans * transmat, emit_t.T.copy()
-
-
-def _sweep_block(gamma, inv_c, limit, obs_t, ok, failed_at, consts, acc):
-    """:func:`_backward_sweep` on one block of rows (every argument sliced to them; ``ok`` and
-    ``failed_at`` are updated in place, the counts ``acc`` accumulated in place)."""
     emis_t, trans_t, ones = consts
     T, n, m = gamma.shape
     K = emis_t.shape[0]
+    ok = ~impossible & (failed_at < 0)
+    c = np.exp(log_c)  # (T, n); >= TINY on the rows in use
+    inv_c = np.divide(1.0, c, out=np.zeros((T, n)), where=ok)
+    limit = c * _HUGE  # sum(beta_t) / c_t <= 1e300  <=>  sum(beta_t) <= limit
     beta = np.ones((n, m))
     u = np.empty((n, m))  # B_{x_{t+1}} * beta_{t+1} / c_{t+1}
     all_ok = bool(ok.all())
