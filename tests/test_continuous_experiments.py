@@ -171,3 +171,20 @@ def test_steady_start_makes_the_kalman_filter_a_linear_rnn():
     assert np.allclose(np.stack(out, 1), kf.means, atol=1e-9)
     loose = kalman_model(3, 1, steady_start=False)
     assert np.allclose(loose.A, model.A) and not np.allclose(loose.cov0, model.cov0)
+
+
+def test_rnn_rows_take_a_learning_rate_override():
+    """``rnn_rows(..., lr=...)`` (``benchmarks/check_learning_rate.py``) trains the same
+    replicate at the given rate; without it, at the rule's."""
+    import importlib
+
+    from probrnn.training import DEFAULT_RULE
+
+    co = importlib.import_module("probrnn.experiments.continuous")
+    cfg = dict(co.scale_config("quick", co.CONTINUOUS), max_steps=60)
+    data = co.growth_test_set(0, cfg["n_test"], cfg["T"], cfg["grid_points"])
+    [ruled] = co.rnn_rows(0, "quick", 2, [0], cfg, _data=data)
+    [slow] = co.rnn_rows(0, "quick", 2, [0], cfg, _data=data, lr=0.001)
+    assert ruled["lr"] == pytest.approx(DEFAULT_RULE.learning_rate(2))
+    assert slow["lr"] == pytest.approx(0.001)
+    assert slow["run_seed"] == ruled["run_seed"] and slow["val_loss"] != ruled["val_loss"]

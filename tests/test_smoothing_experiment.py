@@ -145,3 +145,20 @@ def test_committed_results():
     assert not df.hit_cap.any()
     assert set(df.direction) == {"bi", "uni"}
     assert isinstance(smoothing_sliders(df), go.Figure)
+
+
+def test_a_learning_rate_override_trains_the_same_points_at_that_rate():
+    """``run_group(..., lr=...)`` (used by ``benchmarks/check_learning_rate.py``) trains the
+    grid's own points at the given rate; without it, at the rule's, as ``smoothing`` does."""
+    import importlib
+
+    from probrnn.training import DEFAULT_RULE
+
+    sm = importlib.import_module("probrnn.experiments.smoothing")
+    points = [p for p in smoothing_points("quick") if p["direction_planned"] == "bi"][:1]
+    k = points[0]["k_planned"]
+    [ruled] = sm.run_group(points, k, "bi", max_steps=60)
+    [slow] = sm.run_group(points, k, "bi", max_steps=60, lr=0.001)
+    assert ruled["lr"] == pytest.approx(DEFAULT_RULE.learning_rate(k))
+    assert slow["lr"] == pytest.approx(0.001)
+    assert slow["fit_seed"] == ruled["fit_seed"] and slow["val_loss"] != ruled["val_loss"]

@@ -251,9 +251,11 @@ def pf_row(seed: int, scale: str, size: int, rep: int, cfg: dict, _data=None) ->
                 seconds=round(time.perf_counter() - start, 4), steps=0, hit_cap=False)
 
 
-def rnn_rows(seed: int, scale: str, size: int, reps, cfg: dict, _data=None) -> list:
+def rnn_rows(seed: int, scale: str, size: int, reps, cfg: dict, _data=None,
+             lr: float | None = None) -> list:
     """RNN rows of :func:`continuous`: tanh RNNs with k = ``size`` units, one per replicate,
-    trained together by the training rule."""
+    trained together by the training rule (``lr`` overrides its learning rate:
+    ``benchmarks/check_learning_rate.py``)."""
     model, states, obs, grid_res = _data if _data is not None else growth_test_set(
         seed, cfg["n_test"], cfg["T"], cfg["grid_points"])
     tasks, scales = [], []
@@ -265,7 +267,7 @@ def rnn_rows(seed: int, scale: str, size: int, reps, cfg: dict, _data=None) -> l
         scales.append((y_mean, y_sd, z_sd))
     start = time.perf_counter()
     fits = fit_real_input_rnns(tasks, input_size=1, hidden_size=size, progress=False,
-                               max_steps=cfg["max_steps"])
+                               max_steps=cfg["max_steps"], lr=lr)
     announce(scale, f"continuous: {len(tasks)} tanh RNN(s) with k = {size} in "
              f"{time.perf_counter() - start:.0f} s")
     rows = []

@@ -83,16 +83,17 @@ def score(proba, hmm: HMM, obs, states) -> dict:
     return out
 
 
-def run_group(points: list[dict], k: int, direction: str, max_steps: int | None = None
-              ) -> list[dict]:
+def run_group(points: list[dict], k: int, direction: str, max_steps: int | None = None,
+              lr: float | None = None) -> list[dict]:
     """Train the networks of ``points`` (same k and direction) as one batched model and score
-    each on its test set; one row per point."""
+    each on its test set; one row per point. ``lr`` overrides the rule's learning rate
+    (``benchmarks/check_learning_rate.py``)."""
     data = [_point_data(p) for p in points]
     tasks = [FitTask(obs[: p["n_train"]], st[: p["n_train"]], p["m"], p["fit_seed"])
              for p, (_, obs, st, _, _) in zip(points, data, strict=True)]
     start = time.perf_counter()
     fits = fit_state_rnns(tasks, n_symbols=N_SYMBOLS, hidden_size=k, progress=False,
-                          max_steps=max_steps, bidirectional=direction == "bi")
+                          max_steps=max_steps, lr=lr, bidirectional=direction == "bi")
     seconds = time.perf_counter() - start
     announce(points[0]["scale"], f"smoothing: {len(points)} {direction} network(s), k = {k}, "
              f"{seconds:.0f} s (steps: {', '.join(str(h.record()['steps']) for _, h in fits)})")
