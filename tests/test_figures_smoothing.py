@@ -50,3 +50,16 @@ def test_lag_share_figure_keeps_a_series_index_and_accepts_an_array():
 def test_lag_share_figure_refuses_what_is_not_one_finite_share_per_lag(bad):
     with pytest.raises(ValueError, match="share"):
         lag_share_figure(bad)
+
+
+def test_smoothing_sliders_mark_a_capped_network_with_a_cross():
+    from probrnn.experiments.common import load_results
+    from probrnn.figures.smoothing import smoothing_sliders
+
+    res = load_results("smoothing")
+    res = res.assign(hit_cap=(res.m == 4) & (res.k == 8))  # pretend one size hit the cap
+    fig = smoothing_sliders(res)
+    crosses = [t for t in fig.data if "x-thin-open" in list(t.marker.symbol)]
+    assert crosses and all(t.name == "m = 4" for t in crosses)
+    assert "x-thin-open" not in {s for t in smoothing_sliders(load_results("smoothing")).data
+                                 for s in t.marker.symbol}

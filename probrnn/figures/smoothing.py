@@ -30,7 +30,8 @@ def _need(df, cols, what: str) -> pd.DataFrame:
 def smoothing_sliders(df: pd.DataFrame) -> go.Figure:
     """Bidirectional RNNs against the smoother: agreement off near-ties, mean TV and excess
     log-loss against k (log axis), one line per m (median over HMM draws if several), with a slider over
-    the number of training sequences n. Networks that hit the cap are ringed in red."""
+    the number of training sequences n. A network that hit the cap is drawn as a large cross, as
+    in the other chapters' figures."""
     df = _need(df, ["direction", "m", "k", "n_train", "hit_cap", *MEASURES], "smoothing_sliders")
     bi = df[df.direction == "bi"]
     if bi.empty:
@@ -45,14 +46,15 @@ def smoothing_sliders(df: pd.DataFrame) -> go.Figure:
         for j, m in enumerate(ms):
             med = sub[sub.m == m].groupby("k")[list(MEASURES)].median()
             capped = sub[(sub.m == m)].groupby("k").hit_cap.any()
+            cap = capped.reindex(med.index).fillna(False).to_numpy(bool)
             for c, col in enumerate(MEASURES, start=1):
                 fig.add_trace(go.Scatter(
                     x=med.index, y=med[col], mode="lines+markers", visible=i == 0,
                     name=f"m = {m}", legendgroup=f"m{m}", showlegend=c == 1,
                     line=dict(color=M_COLORS[j % len(M_COLORS)]),
-                    marker=dict(size=8, line=dict(width=np.where(capped.reindex(med.index)
-                                                                 .to_numpy(), 2, 0),
-                                                  color="red")),
+                    marker=dict(symbol=np.where(cap, "x-thin-open", "circle"),
+                                size=np.where(cap, 14, 8),
+                                line=dict(width=np.where(cap, 2.5, 0))),
                     hovertemplate=f"m = {m}, n = {n}<br>k = %{{x}}<br>{col} %{{y:.4f}}"
                                   "<extra></extra>"), row=1, col=c)
                 count += 1
