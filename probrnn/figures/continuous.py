@@ -47,7 +47,7 @@ def kalman_rnn_panels(df: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title_text="state dimension (k = state dim)", dtick=1)
     fig.update_yaxes(title_text="ratio", row=1, col=1)
     fig.update_yaxes(title_text="error", rangemode="tozero", row=1, col=2)
-    fig.update_layout(height=460, title="A trained linear RNN is the steady-state Kalman filter")
+    fig.update_layout(height=460, title="A trained linear RNN against the steady-state Kalman filter")
     return with_alt(fig, "Left: test MSE of the trained linear RNN and of the steady-state filter "
                          "divided by the Kalman filter's, near 1 for every state dimension. "
                          "Right: relative errors of the learned gain, impulse response and "
@@ -60,7 +60,7 @@ def _means(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 def size_panels(df: pd.DataFrame) -> go.Figure:
     """Figure 7 in continuous state: MSE of the posterior mean to the grid filter's against the
-    size s (k = M = s), log-log, per method (replicate means, bars spanning the replicates),
+    size d (k = M = d), log-log, per method (replicate means, bars spanning the replicates),
     and the particle filter's Wasserstein-1 distance to the grid posterior."""
     check_table(df, ["size", "method", "mse_to_grid_mean", "w1"], "df",
                 numeric=["size", "mse_to_grid_mean", "w1"])
@@ -81,10 +81,10 @@ def size_panels(df: pd.DataFrame) -> go.Figure:
                 error_y=dict(type="data", symmetric=False, array=sub["max"] - sub["mean"],
                              arrayminus=sub["mean"] - sub["min"]),
                 hovertemplate="s = %{x}<br>%{y:.4g}<extra></extra>"), row=1, col=col_i + 1)
-    fig.update_xaxes(type="log", title_text="size s (k = M = s)")
+    fig.update_xaxes(type="log", title_text="size d (k = M = d)")
     fig.update_yaxes(type="log", dtick=1)  # labels at powers of ten only
     fig.update_layout(height=460, title="Growth model: RNNs and particle filters at equal size")
-    return with_alt(fig, "Log-log plots against the size s: the mean squared error of the "
+    return with_alt(fig, "Log-log plots against the size d: the mean squared error of the "
                          "posterior mean to the grid filter's for the RNN and the particle "
                          "filter, and the particle filter's Wasserstein-1 distance.")
 
