@@ -241,3 +241,18 @@ def test_missing_files_are_all_named(tmp_path, monkeypatch):
     loaded = cc.load_conclusion_results(start=tmp_path)
     assert set(loaded) == set(cc.SOURCES)
     assert cc.headline_numbers(loaded)["cont_capped"] == 0  # blanks read back from the CSV
+
+
+def test_chapter_4_margin_and_chapter_6_particles_come_from_the_tables(results, h):
+    grid = results["fig7"][results["fig7"].part == "grid"]
+    agree = grid.groupby(["kind", "d"]).agreement.mean().unstack("kind")
+    assert h["pf_rnn_margin_d_max"] == pytest.approx(agree.rnn.iloc[-1] - agree.pf.iloc[-1])
+    cont = results["continuous"]
+    mse = cont.groupby(["method", "size"]).mse_to_grid_mean.mean().unstack("method")
+    beats = [s for s in mse.index if mse.pf[s] < mse.rnn.min()]
+    assert h["cont_pf_beats_best_rnn_from"] == (beats[0] if beats else np.nan) or not beats
+    table = cc.interpretations_table(results)
+    if beats:
+        assert f"{beats[0]:,.0f} particles beat every RNN" in table.iloc[4, 4]
+    if h["pf_ahead_sizes"] == 0:
+        assert f"by {h['pf_rnn_margin_d_max']:.3f} less" in table.iloc[2, 5]
