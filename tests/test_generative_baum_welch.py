@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from probrnn import HMM
 from probrnn.experiments.rnn_generative import (
@@ -53,3 +54,16 @@ def test_the_sweep_trains_side_by_side_yet_matches_each_point_alone():
         cols = [c for c in alone.columns if "seconds" not in c]
         pd.testing.assert_frame_equal(swept[cols], alone[cols])
     assert np.isfinite(df.excess_ce).all()
+
+
+def test_predictive_point_can_give_baum_welch_more_iterations_on_the_same_data():
+    import importlib
+
+    rg = importlib.import_module("probrnn.experiments.rnn_generative")
+    short = rg.predictive_point(2, 100, 0, scale="quick", predictors=("baum_welch",), bw_iter=2)
+    longer = rg.predictive_point(2, 100, 0, scale="quick", predictors=("baum_welch",), bw_iter=50)
+    assert short.iloc[0].iterations == 2 and longer.iloc[0].iterations > 2
+    assert short.iloc[0].bw_seed == longer.iloc[0].bw_seed
+    assert longer.iloc[0].train_loglik >= short.iloc[0].train_loglik
+    with pytest.raises(ValueError, match="bw_iter must be"):
+        rg.predictive_point(2, 100, 0, scale="quick", bw_iter=0)

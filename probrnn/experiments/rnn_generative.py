@@ -31,7 +31,7 @@ staying put, the past is worth 0.06-0.18 nats per symbol at every m.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -240,9 +240,12 @@ def _baum_welch_row(train, hmm, test, scores, seed, n_iter, tol, restarts) -> di
 
 
 def predictive_point(m: int, n: int, replicate: int = 0, scale="paper", seed: int = 0,
-                     predictors=PREDICTORS) -> pd.DataFrame:
-    """The rows of :func:`predictive` for one grid point (m, n, replicate), recomputed alone."""
+                     predictors=PREDICTORS, bw_iter: int | None = None) -> pd.DataFrame:
+    """The rows of :func:`predictive` for one grid point (m, n, replicate), recomputed alone;
+    ``bw_iter`` overrides the scale's iteration budget of Baum-Welch (same data and seeds)."""
     cfg = _scale(scale)
+    if bw_iter is not None:
+        cfg = replace(cfg, bw_iter=check_int(bw_iter, "bw_iter", minimum=1))
     m, n = check_int(m, "m", minimum=1), check_int(n, "n", minimum=1)
     replicate, seed = check_int(replicate, "replicate", minimum=0), check_seed(seed)
     predictors = check_choices(predictors, "predictors", PREDICTORS, "predictor")
