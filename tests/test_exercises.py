@@ -388,3 +388,16 @@ def test_a_design_that_does_not_separate_the_sizes_fails_with_a_hint():
     text = str(check("ex-rnnfwd-2", easy))
     assert "one unit" in text and "Put pi_1 outside that interval" in text
     assert "2 states and 3 symbols" in str(check("ex-rnnfwd-2", HMM.random(3, 3, rng=0)))
+
+
+def test_every_label_line_names_what_to_check():
+    """The label's `check("ex-...", name)` names the function or object the checker takes (a
+    label once read `check("ex-rnnfwd-2", )`)."""
+    import re
+
+    from probrnn.exercises.catalog import CATALOG
+
+    for entry in CATALOG:
+        if entry.attempt:
+            m = re.search(r'check\("([\w-]+)", ([A-Za-z_]\w*)\)', entry.label_line)
+            assert m and m.group(1) == entry.label, entry.label_line

@@ -13,6 +13,7 @@ here, or when a title here no longer matches the chapter's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 KINDS = ("pen and paper", "code")
@@ -38,7 +39,7 @@ class Entry:
         kind = self.kind[0].upper() + self.kind[1:]
         line = f"{kind} \u00b7 {self.stars} \u00b7 about {self.minutes} min"
         if self.attempt:
-            name = self.attempt.split("(")[0].split(" ")[-1]
+            name = re.match(r"[A-Za-z_]\w*", self.attempt).group(0)  # what is checked
             line += f" \u00b7 check it: `check(\"{self.label}\", {name})`"
         return f"*{line}*"
 
