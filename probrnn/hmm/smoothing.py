@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .forward import _forward_block, log_matmul_exp
+from .forward import _forward_block, block_rows, log_matmul_exp
 
 TINY = 1e-290  # below this a linear-space quantity is recomputed in log space (as in forward.py)
 _LOG_TINY = float(np.log(TINY))
@@ -89,7 +89,7 @@ def forward_backward(startprob, transmat, emissionprob, obs, counts: bool = Fals
     log_c = np.empty((T, n))
     impossible = np.zeros(n, dtype=bool)
     failed_at = np.full(n, -1)
-    block = _block_rows(T, m)
+    block = block_rows(m)
     gamma = None if counts else np.empty((T, n, m))  # time-major, as hmm_filter stores it
     work = np.empty((T, min(block, n), m)) if counts else None
     consts = (emis_t, np.ascontiguousarray(transmat.T), np.ones(m))
@@ -128,12 +128,6 @@ def forward_backward(startprob, transmat, emissionprob, obs, counts: bool = Fals
 
 
 _HUGE = 1e300  # a row whose next message could exceed this is handed to log space
-_BLOCK_ROWS, _BLOCK_BYTES = 2048, 2**18  # rows per block: at least 2048, more when m is small
-
-
-def _block_rows(T, m):
-    """Rows per block of the passes (measured best at m = 16 and 64 with n = 10,000, T = 8)."""
-    return max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * m))
 
 
 def _sweep_block(gamma, log_c, impossible, failed_at, obs_t, consts, acc):
