@@ -173,3 +173,45 @@ def test_wide_networks_wait_longer_before_halving_and_stopping():
         assert (fit.settings["plateau_used"], fit.settings["patience_used"]) == waits
         assert fit.steps_run[0] == 1 + waits[1] and fit.stop_reason == ["patience"]
         assert fit.final_lr[0] == pytest.approx(1e-12 / 2 ** (waits[1] // waits[0]))
+
+
+@pytest.mark.parametrize("n_prefix", [0, 2])
+def test_bfloat16_products_stay_within_their_rounding_of_autograd(n_prefix):
+    """Products in bfloat16 (the rule's choice for wide networks): loss and gradients within
+    a few parts in a thousand of float64 autograd, and really computed in bfloat16 (further
+    from autograd than the float32 products, which agree to float32 rounding)."""
+    k, ms, B, T = 64, [5, 5], 48, 8
+    model = BatchedRNN(10, ms, k, "rnn", 1, [torch_generator(r) for r in range(2)],
+                       dtype=torch.float64)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(3)
+    g = torch_generator(7)
+    obs = torch.randint(0, 10, (2, B, T), generator=g)
+    states = torch.randint(0, 5, (2, B, T), generator=g)
+    ref_loss, ref_grads = _autograd(model, obs, states)
+    w32 = [w.float() for w in _weights(model)]
+    errors = {}
+    for products in (None, torch.bfloat16):
+        loss, grads = tanh_rnn_loss_and_grads(*w32, obs, states, n_prefix=n_prefix,
+                                              products=products)
+        assert loss.dtype == torch.float32 and all(gr.dtype == torch.float32 for gr in grads)
+        rel = [float((ours.double() - ref).norm() / ref.norm())
+               for ours, ref in zip(grads, ref_grads, strict=True)]
+        errors[products] = (float((loss.double() - ref_loss).abs().max()), max(rel))
+    loss32, grad32 = errors[None]
+    loss16, grad16 = errors[torch.bfloat16]
+    assert loss32 < 1e-5 and grad32 < 1e-5
+    assert 1e-5 < loss16 < 5e-3 and 1e-4 < grad16 < 2e-2
+
+
+def test_rule_chooses_bfloat16_products_from_bf16_from():
+    rule = TrainingRule()
+    assert rule.products_for(199) is None and rule.products_for(200) is torch.bfloat16
+    assert TrainingRule(bf16_from=None).products_for(5000) is None
+    with pytest.raises(ValueError, match="bf16_from"):
+        TrainingRule(bf16_from=0)
+    data = [_data(1)]
+    for bf16_from, expected in ((4, "bfloat16"), (5, "float32")):
+        fit = _fit([3], data, 4, rule=FIXED.with_(bf16_from=bf16_from), lr=0.05)
+        assert fit.settings["products"] == expected

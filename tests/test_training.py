@@ -103,7 +103,9 @@ def test_record_has_every_column(small):
     _, hist = fit_state_rnn(obs, states, n_symbols=3, n_states=2, hidden_size=2, seed=3,
                             max_steps=50)
     assert set(hist.record()) == {"steps", "stop", "hit_cap", "cap", "lr", "final_lr",
-                                  "restarts", "chosen_restart", "val_loss", "train_seconds"}
+                                  "restarts", "chosen_restart", "val_loss", "train_seconds",
+                                  "products"}
+    assert hist.record()["products"] == "float32"  # k = 2: below the rule's bf16_from
     assert hist.record()["restarts"] == 4 and hist.settings["n_val"] == 40
 
 

@@ -98,14 +98,16 @@ class FitHistory:
 
     def record(self) -> dict:
         """The columns every result table carries about a fit: steps run, why it stopped
-        (and whether at the cap, and the cap), learning rate, restarts, held-out loss and
-        seconds (of the chosen restart)."""
+        (and whether at the cap, and the cap), learning rate, restarts, held-out loss,
+        seconds (of the chosen restart) and the precision of the trainer's k x k products
+        ("float32" or "bfloat16", :meth:`probrnn.training.rule.TrainingRule.products_for`)."""
         c = self.chosen
         return dict(steps=int(self.steps_run[c]), stop=self.stop_reason[c],
                     hit_cap=self.hit_cap, cap=int(self.settings["max_steps"]),
                     lr=float(self.lr), final_lr=float(self.final_lr[c]),
                     restarts=len(self.best_val), chosen_restart=c,
-                    val_loss=self.val_loss_chosen, train_seconds=round(float(self.seconds[c]), 3))
+                    val_loss=self.val_loss_chosen, train_seconds=round(float(self.seconds[c]), 3),
+                    products=self.settings.get("products", "float32"))
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy table: one row per (evaluation step, restart) while that restart trained."""

@@ -23,7 +23,13 @@ only if each network was trained as well as its size allows. So every network is
 * under a cap of ``max_steps`` steps, generous enough that it is rarely reached; a network that
   reaches it stops there (**cap**) and is flagged in every table and figure;
 * from ``restarts`` random initialisations, trained side by side; the one with the lowest
-  held-out loss is kept.
+  held-out loss is kept;
+* for the one-layer tanh RNNs of ``bf16_from`` units or more, with the k x k products of the
+  hand-written gradient (:mod:`probrnn.training.tanh_bptt`) computed in bfloat16 (factors
+  rounded to 8 significant bits, sums accumulated in float32): 2.5x faster per step at
+  k = 1,000 on this CPU. Weights, optimiser, averaged weights and every held-out and test
+  evaluation stay in float32. The README (*Training in bfloat16*) measures its effect against
+  float32 training of the same rows.
 
 Every fit records what ran: steps, why it stopped, learning rate, restarts, held-out loss and
 seconds (:class:`probrnn.training.fit.FitHistory`).
@@ -55,6 +61,8 @@ class TrainingRule:
     average:     the largest decay of the weight average (0: no averaging, the trained
                  weights themselves are evaluated and kept)
     wide_from:   the width above which plateau and patience grow as sqrt(k / wide_from)
+    bf16_from:   the width from which the hand-written trainer's k x k products run in
+                 bfloat16 (None: never)
     """
 
     batch_size: int = 256
@@ -69,6 +77,7 @@ class TrainingRule:
     val_fraction: float = 0.1
     average: float = 0.99
     wide_from: int = 100
+    bf16_from: int | None = 200
 
     def __post_init__(self):
         check_int(self.batch_size, "batch_size", minimum=1)
@@ -85,6 +94,8 @@ class TrainingRule:
         check_real(self.val_fraction, "val_fraction", 0.0, 0.5)
         check_real(self.average, "average", 0.0, 1.0, high_open=True)
         check_int(self.wide_from, "wide_from", minimum=1)
+        if self.bf16_from is not None:
+            check_int(self.bf16_from, "bf16_from", minimum=1)
 
     def learning_rate(self, hidden_size: int) -> float:
         """Adam's initial learning rate for k hidden units: ``lr`` if set, else
@@ -110,6 +121,14 @@ class TrainingRule:
             return int(self.restarts)
         k = check_int(hidden_size, "hidden_size", minimum=1)
         return 4 if k <= 4 else (2 if k <= 32 else 1)
+
+    def products_for(self, hidden_size: int):
+        """The precision of the hand-written trainer's k x k products for k hidden units:
+        ``torch.bfloat16`` from ``bf16_from`` units on, else None (the weights' own)."""
+        import torch
+
+        k = check_int(hidden_size, "hidden_size", minimum=1)
+        return torch.bfloat16 if self.bf16_from is not None and k >= self.bf16_from else None
 
     def with_(self, **changes) -> TrainingRule:
         """A copy with some settings changed (None values are ignored)."""

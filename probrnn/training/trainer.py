@@ -145,6 +145,7 @@ class _Training:
         self.hand_written = (model.cell == "rnn" and model.num_layers == 1 and not autograd
                              and not model.real_inputs and model.loss == "cross_entropy"
                              and not model.bidirectional)
+        self.products = rule.products_for(model.hidden_size) if self.hand_written else None
         self.lr0 = torch.tensor([float(v) for v in lrs], dtype=torch.float64)
         self.lr = self.lr0.clone().to(self.device)
         # per member (global index); the initial weights stand until a held-out loss is finite
@@ -197,7 +198,7 @@ class _Training:
         if self.hand_written:  # the tanh RNN's gradient written out (same numbers, fewer steps)
             pad = self.model.pad_mask if self.model.padded else None
             loss, grads = tanh_rnn_loss_and_grads(*[p.detach() for p in self.params], x, y,
-                                                  pad, self.workspace)
+                                                  pad, self.workspace, products=self.products)
             for p, g in zip(self.params, grads, strict=True):
                 p.grad = g
         else:
@@ -301,7 +302,8 @@ class _Training:
             best_val=self.best_val, best_step=self.best_step, steps_run=self.steps_run,
             stop_reason=self.stop_reason, lr=self.lr0.numpy(), final_lr=self.final_lr,
             seconds=self.seconds,
-            settings=dict(rule.as_dict(), plateau_used=self.plateau, patience_used=self.patience))
+            settings=dict(rule.as_dict(), plateau_used=self.plateau, patience_used=self.patience,
+                          products=str(self.products or "float32").replace("torch.", "")))
 
 
 def _progress(desc: str):
