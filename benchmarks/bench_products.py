@@ -8,16 +8,19 @@
 
 each added into an accumulator, as the trainer does (``torch.baddbmm_`` before);
 
-for n = 256 rows (the batch) and several k, and then a whole training step at one k: a state
-RNN trained for ``--steps`` steps by :func:`probrnn.fit_state_rnns` (the held-out evaluations
-included) with the trainer's products done by NumPy and by ``torch.bmm``.
+for n = 256 rows (the batch) and several k, and then a whole training step at each of
+``--step-ks``: a state RNN trained for ``--steps`` steps by :func:`probrnn.fit_state_rnns` (the
+held-out evaluations included) with the trainer's products done in float32 by NumPy and by
+``torch.bmm``, and in bfloat16 (what the training rule does from 200 units on,
+:meth:`probrnn.training.rule.TrainingRule.products_for`).
 
-Usage: python benchmarks/bench_products.py [--ks 50 100 500 1000] [--step-k 1000] [--steps 60]
+Usage: python benchmarks/bench_products.py [--ks 50 100 500 1000] [--step-ks 1000] [--steps 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 
 import numpy as np
@@ -26,6 +29,7 @@ import torch
 import probrnn.training.tanh_bptt as tanh_bptt
 from probrnn import HMM, FitTask, fit_state_rnns
 from probrnn.threads import compute_threads
+from probrnn.training import DEFAULT_RULE
 
 
 def best_of(fn, repeat=20):
@@ -42,15 +46,17 @@ def torch_bmm(a, b, add_to=None):
     return torch.bmm(a, b) if add_to is None else add_to.baddbmm_(a, b)
 
 
-def step_ms(k, steps, bmm) -> float:
-    """Milliseconds per training step of one k-unit state RNN with ``bmm`` as the products."""
+def step_ms(k, steps, bmm, bf16: bool = False) -> float:
+    """Milliseconds per training step of one k-unit state RNN with ``bmm`` as the float32
+    products, or (``bf16``) with every k x k product in bfloat16."""
     hmm = HMM.random(5, 10, rng=0)
     states, obs = hmm.sample(4000, 8, rng=1)
+    rule = dataclasses.replace(DEFAULT_RULE, max_steps=steps, bf16_from=1 if bf16 else None)
     numpy_bmm, tanh_bptt._bmm = tanh_bptt._bmm, bmm
     try:
         start = time.perf_counter()
         [(_, hist)] = fit_state_rnns([FitTask(obs, states, 5, 0)], n_symbols=10,
-                                     hidden_size=k, max_steps=steps)
+                                     hidden_size=k, rule=rule)
         return 1000 * (time.perf_counter() - start) / hist.record()["steps"]
     finally:
         tanh_bptt._bmm = numpy_bmm
@@ -59,7 +65,7 @@ def step_ms(k, steps, bmm) -> float:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ks", type=int, nargs="+", default=[50, 100, 500, 1000])
-    ap.add_argument("--step-k", type=int, default=1000)
+    ap.add_argument("--step-ks", type=int, nargs="+", default=[1000])
     ap.add_argument("--steps", type=int, default=60)
     args = ap.parse_args(argv)
     g = torch.Generator().manual_seed(0)
@@ -75,9 +81,12 @@ def main(argv=None):
                 t_torch = best_of(lambda a=a, b=b, acc=acc: torch_bmm(a, b, add_to=acc))
                 print(f"{k:>5} {name:<22} {1000 * t_np:>11.3f} {1000 * t_torch:>11.3f} "
                       f"{t_torch / t_np:>8.2f}x", flush=True)
-        for name, bmm in (("numpy", tanh_bptt._bmm), ("torch.bmm", torch_bmm)) * 2:
-            print(f"training step, k = {args.step_k}, products by {name}: "
-                  f"{step_ms(args.step_k, args.steps, bmm):.1f} ms", flush=True)
+        for k in args.step_ks:
+            for name, bmm, bf16 in (("numpy, float32", tanh_bptt._bmm, False),
+                                    ("torch.bmm, float32", torch_bmm, False),
+                                    ("torch.bmm, bfloat16", tanh_bptt._bmm, True)) * 2:
+                print(f"training step, k = {k}, products by {name}: "
+                      f"{step_ms(k, args.steps, bmm, bf16):.1f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,18 @@ cap), and prints the committed and the retrained agreement, total variation, ste
 loss (nats per step) side by side. If the rule stopped too early, the generous retraining lowers
 the held-out loss and moves agreement by more than the tolerance (default 0.01).
 
+``--fp32`` retrains in float32 throughout (the rule computes the products of networks of 200
+units or more in bfloat16, :meth:`probrnn.training.rule.TrainingRule.products_for`), so that
+the check is independent of that rounding too.
+
 Usage: python benchmarks/check_convergence.py [--results results] [--factor 3] [--tol 0.01]
+       [--fp32]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -26,10 +32,12 @@ from probrnn.metrics import compare_posteriors
 from probrnn.training import DEFAULT_RULE, FitTask, fit_state_rnns
 
 
-def generous_rule(factor: int):
-    """The book's rule with ``factor`` times its patience and plateau."""
-    return DEFAULT_RULE.with_(patience=DEFAULT_RULE.patience * factor,
+def generous_rule(factor: int, fp32: bool = False):
+    """The book's rule with ``factor`` times its patience and plateau (and, if ``fp32``, every
+    product in float32)."""
+    rule = DEFAULT_RULE.with_(patience=DEFAULT_RULE.patience * factor,
                               plateau=DEFAULT_RULE.plateau * factor)
+    return dataclasses.replace(rule, bf16_from=None) if fp32 else rule
 
 
 def retrain_fig5(row, rule) -> dict:
@@ -72,8 +80,10 @@ def main(argv=None):
                         help="which figures' largest networks to retrain (default: both)")
     parser.add_argument("--draws", nargs="+", type=int, default=None,
                         help="only these HMM draws (Figure 5) or replicates (Figure 7)")
+    parser.add_argument("--fp32", action="store_true",
+                        help="retrain with every product in float32 (no bfloat16)")
     args = parser.parse_args(argv)
-    rule = generous_rule(args.factor)
+    rule = generous_rule(args.factor, args.fp32)
     if args.results:  # a folder written by `python -m probrnn reproduce ... --out FOLDER`
         fig5, fig7 = (pd.read_csv(Path(args.results) / f"{n}.csv") for n in ("fig5", "fig7"))
     else:
@@ -112,7 +122,8 @@ def main(argv=None):
     print(f"\nlargest change in agreement: {worst:.4f} (tolerance {args.tol}); off near-ties: "
           f"{off:.4f}; in mean total variation: {tv:.4f}; patience and plateau "
           f"x{args.factor}: {rule.patience} and {rule.plateau} evaluations (times "
-          f"sqrt(k / {rule.wide_from}) above k = {rule.wide_from}); largest fall of the "
+          f"sqrt(k / {rule.wide_from}) above k = {rule.wide_from}); products from k = "
+          f"{rule.bf16_from or 'never'} in bfloat16; largest fall of the "
           f"held-out loss: {gain:.5f} nats")
     return table
 
