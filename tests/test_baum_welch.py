@@ -9,7 +9,8 @@ from hmmlearn.hmm import CategoricalHMM
 from probrnn import HMM
 from probrnn.hmm import expected_counts
 from probrnn.hmm.baum_welch import BaumWelchInfo, baum_welch, m_step
-from probrnn.hmm.enumeration import brute_force_expected_counts
+from probrnn.hmm.enumeration import brute_force_expected_counts, brute_force_smooth
+from probrnn.hmm.smoothing import forward_backward
 
 CASES = [(1, 2, 4), (2, 3, 6), (3, 2, 5), (4, 5, 4)]  # (m, K, T)
 
@@ -208,3 +209,31 @@ def test_bad_inputs_raise_naming_the_fault(kwargs, match):
     obs, m, K = args.pop("obs"), args.pop("m"), args.pop("n_symbols")
     with pytest.raises(ValueError, match=match):
         HMM.fit(obs, m, K, **args)
+
+
+def sparse_hmm():
+    """A left-to-right HMM (zero transitions, so some predictions p(H_t = j | x_<t) are 0)
+    whose state 3 alone emits symbol 2 and is entered from state 2 only: sequences with
+    symbol 2 too early are impossible."""
+    A = np.array([[0.6, 0.4, 0.0, 0.0], [0.0, 0.5, 0.5, 0.0], [0.0, 0.0, 0.7, 0.3],
+                  [0.0, 0.0, 0.0, 1.0]])
+    B = np.array([[0.7, 0.3, 0.0], [0.2, 0.8, 0.0], [0.5, 0.5, 0.0], [0.1, 0.3, 0.6]])
+    return HMM([1.0, 0.0, 0.0, 0.0], A, B)
+
+
+def test_zero_predictions_and_impossible_rows_in_one_block_match_enumeration():
+    """The backward factor is (alpha_t * beta_t) / p_t, masked where p_t = 0; impossible rows
+    share the block with possible ones and must add nothing."""
+    hmm = sparse_hmm()
+    obs = np.array([[0, 1, 1, 0, 2, 2], [0, 2, 0, 1, 1, 1], [1, 1, 0, 0, 1, 2],
+                    [0, 0, 0, 0, 0, 0], [2, 0, 0, 0, 0, 0], [1, 0, 1, 1, 2, 0]])
+    fb = forward_backward(*params(hmm), obs)
+    assert fb.impossible.tolist() == [False, True, False, False, True, False]
+    for i in np.flatnonzero(~fb.impossible):
+        exact, _ = brute_force_smooth(*params(hmm), obs[i])
+        np.testing.assert_allclose(fb.smoothed[i], exact, atol=1e-13)
+    assert (fb.smoothed[fb.impossible] == 0).all()
+    counts = forward_backward(*params(hmm), obs, counts=True).counts
+    start, trans, emit, _ = summed_brute_force(hmm, obs[~fb.impossible])
+    for got, want in zip(counts, (start, trans, emit), strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-12)

@@ -82,9 +82,12 @@ def block_rows(m: int) -> int:
     return max(_BLOCK_ROWS, _BLOCK_BYTES // (8 * m))
 
 
-def _forward_block(out, log_c, startprob, transmat, emis_t, obs):
+def _forward_block(out, log_c, startprob, transmat, emis_t, obs, preds=None):
     """The forward loop over one block of rows: ``out`` (T, b, m) holds the likelihoods and
-    receives the beliefs, ``log_c`` (T, b) the log-normalisers, ``obs`` (b, T)."""
+    receives the beliefs, ``log_c`` (T, b) the log-normalisers, ``obs`` (b, T).
+
+    For the smoother: ``preds`` (T, b, m), if given, receives the predictions p(H_t | x_<t)
+    of the steps t >= 1 (in linear space, also for rows that took a step in log space)."""
     T, n, m = out.shape
     pred = np.empty((n, m))
     ones = np.ones(m)
@@ -93,6 +96,8 @@ def _forward_block(out, log_c, startprob, transmat, emis_t, obs):
         if t == 0:
             np.copyto(pred, startprob)
         else:
+            if preds is not None:
+                pred = preds[t]
             np.matmul(out[t - 1], transmat, out=pred)  # p(H_t | x_<t)
         alpha *= pred
         c = alpha @ ones  # (n,) p(x_t | x_<t); a matrix-vector product is faster than .sum(1)
