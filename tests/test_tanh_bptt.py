@@ -212,6 +212,6 @@ def test_rule_chooses_bfloat16_products_from_bf16_from():
     with pytest.raises(ValueError, match="bf16_from"):
         TrainingRule(bf16_from=0)
     data = [_data(1)]
-    for bf16_from, expected in ((4, "bfloat16"), (5, "float32")):
+    for bf16_from, expected in ((4, "bfloat16"), (5, "float64")):  # _fit's weights: float64
         fit = _fit([3], data, 4, rule=FIXED.with_(bf16_from=bf16_from), lr=0.05)
         assert fit.settings["products"] == expected

@@ -303,7 +303,8 @@ class _Training:
             stop_reason=self.stop_reason, lr=self.lr0.numpy(), final_lr=self.final_lr,
             seconds=self.seconds,
             settings=dict(rule.as_dict(), plateau_used=self.plateau, patience_used=self.patience,
-                          products=str(self.products or "float32").replace("torch.", "")))
+                          products=str(self.products if self.products is not None
+                                       else self.params[0].dtype).replace("torch.", "")))
 
 
 def _progress(desc: str):
