@@ -19,7 +19,6 @@ Usage: python benchmarks/check_convergence.py [--results results] [--factor 3] [
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ def generous_rule(factor: int, fp32: bool = False):
     product in float32)."""
     rule = DEFAULT_RULE.with_(patience=DEFAULT_RULE.patience * factor,
                               plateau=DEFAULT_RULE.plateau * factor)
-    return dataclasses.replace(rule, bf16_from=None) if fp32 else rule
+    return rule.float32() if fp32 else rule
 
 
 def retrain_fig5(row, rule) -> dict:
@@ -62,6 +61,26 @@ def retrain_fig7(row, rule) -> dict:
                                    n_symbols=pe.N_SYMBOLS, hidden_size=d, rule=rule)
     met = pe.state_metrics(net.predict_proba(obs), fwd, states, int(row["tie_seed"]))
     return _with_fit(met, hist)
+
+
+# what the checks print for each row: name -> column of the tables
+COMPARED = {"agreement": "agreement", "off_ties": "agreement_off_ties", "mean_tv": "mean_tv",
+            "steps": "steps", "val_loss": "val_loss"}
+
+
+def side_by_side(row, again: dict, suffix: str, compared=COMPARED) -> dict:
+    """Each compared value of a committed ``row`` beside the retrained one (``name + suffix``)."""
+    out = {}
+    for name, col in compared.items():
+        out[name] = int(row[col]) if col == "steps" else row[col]
+        out[name + suffix] = again[col]
+    return out
+
+
+def print_last(rows: list[dict]) -> None:
+    """Print the newest row as it comes (the header with the first)."""
+    print(pd.DataFrame(rows[-1:]).round(5).to_string(index=False, header=len(rows) == 1),
+          flush=True)
 
 
 def _with_fit(metrics: dict, hist) -> dict:
@@ -105,15 +124,9 @@ def main(argv=None):
         again = fn(row, rule)
         size = int(row["k"]) if name == "fig5" else int(row["d"])
         rows.append(dict(table=name, size=size, draw=int(row.get("hmm_index", row.get("rep", 0))),
-                         agreement=row["agreement"], agreement_generous=again["agreement"],
-                         off_ties=row["agreement_off_ties"],
-                         off_ties_generous=again["agreement_off_ties"],
-                         mean_tv=row["mean_tv"], mean_tv_generous=again["mean_tv"],
-                         steps=int(row["steps"]), steps_generous=again["steps"],
-                         val_loss=row["val_loss"], val_loss_generous=again["val_loss"],
+                         **side_by_side(row, again, "_generous"),
                          seconds=round(time.perf_counter() - start)))
-        print(pd.DataFrame(rows[-1:]).round(5).to_string(index=False, header=len(rows) == 1),
-              flush=True)
+        print_last(rows)
     table = pd.DataFrame(rows)
     worst = (table.agreement_generous - table.agreement).abs().max()
     off = (table.off_ties_generous - table.off_ties).abs().max()

@@ -14,12 +14,11 @@ Usage: python benchmarks/check_precision.py [--results results] [--d 200 500 100
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
 import pandas as pd
-from check_convergence import retrain_fig7
+from check_convergence import COMPARED, print_last, retrain_fig7, side_by_side
 
 from probrnn.experiments.common import load_results
 from probrnn.training import DEFAULT_RULE
@@ -46,20 +45,16 @@ def main(argv=None):
         rows = rows[rows.rep.isin(args.reps)]
     if rows.empty:
         raise SystemExit("no bfloat16 rows match --d / --reps")
-    rule = dataclasses.replace(DEFAULT_RULE, bf16_from=None)  # float32 products throughout
+    rule = DEFAULT_RULE.float32()  # float32 products throughout
+    compared = {k: v for k, v in COMPARED.items() if k != "off_ties"}
     out = []
     for _, row in rows.sort_values(["d", "part", "n_train", "rep"]).iterrows():
         start = time.perf_counter()
         again = retrain_fig7(row, rule)
         out.append(dict(part=row["part"], d=int(row["d"]), rep=int(row["rep"]),
-                        n_train=int(row["n_train"]),
-                        agreement=row["agreement"], agreement_fp32=again["agreement"],
-                        mean_tv=row["mean_tv"], mean_tv_fp32=again["mean_tv"],
-                        steps=int(row["steps"]), steps_fp32=again["steps"],
-                        val_loss=row["val_loss"], val_loss_fp32=again["val_loss"],
+                        n_train=int(row["n_train"]), **side_by_side(row, again, "_fp32", compared),
                         seconds=round(time.perf_counter() - start)))
-        print(pd.DataFrame(out[-1:]).round(5).to_string(index=False, header=len(out) == 1),
-              flush=True)
+        print_last(out)
     table = pd.DataFrame(out)
     same = table.steps == table.steps_fp32
     print(f"\n{len(table)} rows; {int(same.sum())} stopped at the same step in float32. "

@@ -195,9 +195,7 @@ def _sweep_block(gamma, preds, log_c, impossible, failed_at, obs_t, consts, acc)
             np.matmul(u, trans_t, out=beta)
             if acc is not None:  # xi_{t+1}(i, j) = alpha_t(i) A_ij u(j); A_ij comes at the end
                 trans += g.T @ u
-            g *= beta
-        elif not all_ok:
-            g *= beta
+        g *= beta
         s = g @ ones  # (n,) 1 up to rounding
         fail = _failures(s, beta, limit[t], min_limit[t], ok, t > 0)
         if fail is not None:

@@ -130,6 +130,11 @@ class TrainingRule:
         k = check_int(hidden_size, "hidden_size", minimum=1)
         return torch.bfloat16 if self.bf16_from is not None and k >= self.bf16_from else None
 
+    def float32(self) -> TrainingRule:
+        """A copy that never rounds products to bfloat16 (``bf16_from=None``, which
+        :meth:`with_` cannot set since it ignores None values)."""
+        return replace(self, bf16_from=None)
+
     def with_(self, **changes) -> TrainingRule:
         """A copy with some settings changed (None values are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
